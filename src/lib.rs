@@ -1,0 +1,20 @@
+//! bitext: turn a Chinese article into a faithful, terminology-consistent English translation
+//! and an aligned bilingual document.
+//!
+//! The pipeline's stages are one module each (see `ARCHITECTURE.md`):
+//! [`document`] reads files into blocks, [`split`] cuts blocks into sentences, [`glossary`]
+//! loads, matches and checks terms, [`backend`] translates batches, [`pipeline`] runs a
+//! translation job, [`cache`] is the translation memory, [`align`] pairs an article with an
+//! existing translation, and [`export`] writes a [`Bitext`] in every format.
+//!
+//! The library never prints: it returns values and typed errors; the `bitext` binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod backend;
+pub mod model;
+pub mod util;
+
+pub use model::{
+    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    TermHit,
+};
