@@ -1,23 +1,36 @@
 //! Argument parsing (clap derive) and printing. No pipeline logic lives here: each subcommand
-//! module turns its arguments into library calls and prints the results.
+//! has a module under `src/cli/` with its `Args` struct and a `run` function that turns the
+//! arguments into library calls and prints the results.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod split;
+
 #[derive(Debug, Parser)]
-#[command(name = "bitext", version, about = "Chinese → English translation, alignment and bilingual export", long_about = None)]
+#[command(
+    name = "bitext",
+    version,
+    about = "Chinese → English translation, alignment and bilingual export",
+    long_about = None
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Cut articles into blocks and sentences (SEGMENTATION.md).
+    Split(split::SplitArgs),
+}
 
-/// Exit status: 0 success, 1 failure (or findings with --strict), 2 usage error (clap).
+/// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result = match cli.command {
+        Command::Split(args) => split::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -29,7 +42,18 @@ pub fn main() -> ExitCode {
 
 /// Prints an error as one line: `bitext: error: <context>: <cause>`.
 pub fn report_error(err: &anyhow::Error) {
-    eprintln!("bitext: error: {err:#}");
+    let text = format!("{err:#}").replace('\n', " ");
+    eprintln!("bitext: error: {text}");
+}
+
+/// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+pub mod document;
 pub mod model;
+pub mod split;
 pub mod util;
 
 pub use model::{

@@ -329,3 +329,106 @@ mod tests {
         }
     }
 }
+
+/// The `format` tag of the JSON form of a [`Bitext`].
+pub const JSON_FORMAT: &str = "bitext/1";
+
+/// Errors reading the JSON form of a bitext.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    #[error("{name}:{line}:{column}: {message}")]
+    Syntax {
+        name: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{name}: not a bitext file: format is {found:?}, expected {JSON_FORMAT:?}")]
+    Format { name: String, found: String },
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    format: &'a str,
+    #[serde(flatten)]
+    bitext: &'a Bitext,
+}
+
+#[derive(Deserialize)]
+struct JsonIn {
+    format: String,
+    #[serde(flatten)]
+    bitext: Bitext,
+}
+
+impl Bitext {
+    /// The canonical JSON form (`"format": "bitext/1"`), pretty-printed, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let out = JsonOut {
+            format: JSON_FORMAT,
+            bitext: self,
+        };
+        let mut text = serde_json::to_string_pretty(&out).expect("a Bitext always serialises");
+        text.push('\n');
+        text
+    }
+
+    /// Reads the JSON form back; `name` (a file name) is used in error messages.
+    pub fn from_json(text: &str, name: &str) -> Result<Bitext, JsonError> {
+        let parsed: JsonIn = serde_json::from_str(text).map_err(|e| JsonError::Syntax {
+            name: name.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if parsed.format != JSON_FORMAT {
+            return Err(JsonError::Format {
+                name: name.to_string(),
+                found: parsed.format,
+            });
+        }
+        Ok(parsed.bitext)
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips() {
+        let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+        bitext.pairs.push(Pair {
+            id: "b1.s1".into(),
+            block: 1,
+            kind: BlockKind::Heading,
+            source: "两江新区".into(),
+            target: "Liangjiang New Area".into(),
+            terms: vec![TermHit {
+                term: "两江新区".into(),
+                expected: "Liangjiang New Area".into(),
+                source_span: Span::new(0, 12),
+                target_span: Some(Span::new(0, 19)),
+            }],
+            flags: vec![],
+            origin: Origin::Translated {
+                backend: "gloss".into(),
+                model: None,
+                cached: false,
+            },
+        });
+        let json = bitext.to_json();
+        assert!(json.starts_with("{\n  \"format\": \"bitext/1\""));
+        let back = Bitext::from_json(&json, "x.json").unwrap();
+        assert_eq!(back, bitext);
+        assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn wrong_format_and_syntax_are_named() {
+        let err = Bitext::from_json("{\"format\":\"other\",\"source_lang\":\"zh\",\"target_lang\":\"en\",\"meta\":{},\"pairs\":[]}", "a.json").unwrap_err();
+        assert!(err.to_string().starts_with("a.json: not a bitext file"));
+        let err = Bitext::from_json("{\n  oops", "a.json").unwrap_err();
+        assert!(err.to_string().starts_with("a.json:2:"), "{err}");
+    }
+}

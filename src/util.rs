@@ -47,3 +47,56 @@ mod tests {
         assert!(!path.exists());
     }
 }
+
+/// Escapes a TSV field: backslash, tab, newline and carriage return become `\\`, `\t`, `\n`
+/// and `\r`. The one escaping used by every TSV that bitext writes.
+pub fn escape_tsv(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reverses [`escape_tsv`]. An unknown escape keeps its backslash.
+pub fn unescape_tsv(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tsv_tests {
+    use super::*;
+
+    #[test]
+    fn tsv_escaping_round_trips() {
+        let text = "a\tb\nc\\d\re";
+        assert_eq!(escape_tsv(text), "a\\tb\\nc\\\\d\\re");
+        assert_eq!(unescape_tsv(&escape_tsv(text)), text);
+        assert_eq!(unescape_tsv("x\\q"), "x\\q");
+    }
+}

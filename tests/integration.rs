@@ -1,1 +1,4 @@
+//! All integration tests are modules of this one test binary (one link step; see Cargo.toml).
+//! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
+mod common;

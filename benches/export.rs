@@ -1,0 +1,5 @@
+//! Benchmarks of the export stage (divan). Run: `cargo bench --bench export`.
+
+fn main() {
+    divan::main();
+}

@@ -1,0 +1,5 @@
+//! Benchmarks of the gloss stage (divan). Run: `cargo bench --bench gloss`.
+
+fn main() {
+    divan::main();
+}

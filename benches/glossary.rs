@@ -1,0 +1,5 @@
+//! Benchmarks of the glossary stage (divan). Run: `cargo bench --bench glossary`.
+
+fn main() {
+    divan::main();
+}

@@ -1,0 +1,5 @@
+//! Benchmarks of the pipeline stage (divan). Run: `cargo bench --bench pipeline`.
+
+fn main() {
+    divan::main();
+}
