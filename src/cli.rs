@@ -5,6 +5,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod check;
+mod glossary;
 mod split;
 
 #[derive(Debug, Parser)]
@@ -23,6 +25,10 @@ pub struct Cli {
 enum Command {
     /// Cut articles into blocks and sentences (SEGMENTATION.md).
     Split(split::SplitArgs),
+    /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
+    Glossary(glossary::GlossaryArgs),
+    /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
+    Check(check::CheckArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -30,6 +36,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Split(args) => split::run(args),
+        Command::Glossary(args) => glossary::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,
