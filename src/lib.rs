@@ -13,6 +13,7 @@
 pub mod backend;
 pub mod cache;
 pub mod document;
+pub mod glossary;
 pub mod model;
 pub mod pipeline;
 pub mod split;
