@@ -11,12 +11,13 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+pub mod config;
 pub mod document;
 pub mod model;
 pub mod split;
 pub mod util;
 
 pub use model::{
-    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
     TermHit,
 };
