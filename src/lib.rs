@@ -12,6 +12,7 @@
 
 pub mod backend;
 pub mod cache;
+pub mod config;
 pub mod document;
 pub mod glossary;
 pub mod model;
