@@ -9,6 +9,7 @@ mod cache;
 mod check;
 mod glossary;
 mod split;
+mod translate;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// Cut articles into blocks and sentences (SEGMENTATION.md).
     Split(split::SplitArgs),
+    /// Translate articles into aligned bilingual documents (batches, cache, glossary, QA).
+    Translate(translate::TranslateArgs),
     /// The translation memory: `stats` or `clear`.
     Cache(cache::CacheArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Split(args) => split::run(args),
+        Command::Translate(args) => translate::run(args),
         Command::Cache(args) => cache::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),

@@ -174,13 +174,12 @@ impl Backend for Scripted {
                     }
                 });
             }
-            Some(Fault::Shift) => {
-                if outputs.len() >= 2 {
-                    let (a, b) = (outputs[0].id.clone(), outputs[1].id.clone());
-                    outputs[0].id = b;
-                    outputs[1].id = a;
-                }
+            Some(Fault::Shift) if outputs.len() >= 2 => {
+                let (a, b) = (outputs[0].id.clone(), outputs[1].id.clone());
+                outputs[0].id = b;
+                outputs[1].id = a;
             }
+            Some(Fault::Shift) => {}
         }
         let chars: u64 = batch
             .items

@@ -10,11 +10,11 @@ use anyhow::{Context, Result, bail};
 use bitext::backend::{Backend, TermPair, registry};
 use bitext::cache::Cache;
 use bitext::config::{Config, DefaultSource, Env, Overrides};
-use bitext::export::{self, ExportOptions, Format};
 use bitext::glossary::Glossary;
 use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use output::{ExportOptions, Format};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,9 +81,8 @@ enum Destination {
 fn choose_format(args: &TranslateArgs, path: Option<&Path>) -> Result<Format> {
     if let Some(name) = &args.format {
         let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        return Format::from_name(name).with_context(|| {
-            format!("unknown format {name:?} (known: {})", names.join(", "))
-        });
+        return Format::from_name(name)
+            .with_context(|| format!("unknown format {name:?} (known: {})", names.join(", ")));
     }
     let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
     Ok(ext.and_then(Format::from_extension).unwrap_or(Format::Json))
@@ -92,7 +91,10 @@ fn choose_format(args: &TranslateArgs, path: Option<&Path>) -> Result<Format> {
 fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>> {
     if let Some(out) = &args.output {
         if args.files.len() > 1 {
-            bail!("-o takes one input; with {} inputs use --out-dir DIR", args.files.len());
+            bail!(
+                "-o takes one input; with {} inputs use --out-dir DIR",
+                args.files.len()
+            );
         }
         return Ok(vec![Destination::File(out.clone())]);
     }
@@ -111,7 +113,11 @@ fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>
                 let stem = stem.strip_suffix(".zh").unwrap_or(&stem).to_string();
                 let path = dir.join(format!("{stem}.{}", format.extension()));
                 if !seen.insert(path.clone()) {
-                    bail!("{}: two inputs would be written to {}", file.display(), path.display());
+                    bail!(
+                        "{}: two inputs would be written to {}",
+                        file.display(),
+                        path.display()
+                    );
                 }
                 Ok(Destination::File(path))
             })
@@ -134,8 +140,10 @@ impl Bar {
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} segments {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} segments {msg}",
+            )
+            .expect("valid template"),
         );
         Bar { bar }
     }
@@ -291,7 +299,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     };
     let options = ExportOptions::default();
     for (bitext, destination) in outcome.bitexts.iter().zip(&destinations) {
-        let text = export::render(bitext, format, &options)?;
+        let text = output::render(bitext, format, &options)?;
         match destination {
             Destination::Stdout => super::print_stdout(&text)?,
             Destination::File(path) => bitext::util::atomic_write(path, text.as_bytes())
@@ -319,4 +327,41 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// JSON output until the exporters are merged (`bitext::export`).
+mod output {
+    use bitext::Bitext;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Format {
+        Json,
+    }
+
+    #[derive(Debug, Default)]
+    pub struct ExportOptions {}
+
+    impl Format {
+        pub const ALL: [Format; 1] = [Format::Json];
+
+        pub fn name(self) -> &'static str {
+            "json"
+        }
+
+        pub fn extension(self) -> &'static str {
+            "json"
+        }
+
+        pub fn from_name(name: &str) -> Option<Format> {
+            (name == "json").then_some(Format::Json)
+        }
+
+        pub fn from_extension(ext: &str) -> Option<Format> {
+            (ext == "json").then_some(Format::Json)
+        }
+    }
+
+    pub fn render(bitext: &Bitext, _: Format, _: &ExportOptions) -> anyhow::Result<String> {
+        Ok(bitext.to_json())
+    }
 }

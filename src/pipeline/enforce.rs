@@ -5,6 +5,7 @@
 //! ([`NoTerms`]) and be tested with a stand-in.
 
 use crate::backend::TermPair;
+use crate::glossary::{self, Glossary, Matcher};
 use crate::{Bitext, Flag, FlagCode, Severity};
 
 /// A glossary as the pipeline uses it.
@@ -37,6 +38,60 @@ impl Terms for NoTerms {
 
     fn missing(&self, _: &str, _: &str, _: &[TermPair]) -> Vec<TermPair> {
         Vec::new()
+    }
+}
+
+/// The glossary module's term base as the pipeline's [`Terms`]: terms planned with
+/// [`glossary::plan_terms`] (first mentions decided per document), checked with
+/// [`glossary::find_rendering`] (alternates, word boundaries, case rules), and the finished
+/// bitext annotated with [`glossary::annotate`].
+pub struct GlossaryTerms {
+    glossary: Glossary,
+    matcher: Matcher,
+}
+
+impl GlossaryTerms {
+    pub fn new(glossary: Glossary) -> GlossaryTerms {
+        let matcher = glossary.matcher();
+        GlossaryTerms { glossary, matcher }
+    }
+
+    pub fn glossary(&self) -> &Glossary {
+        &self.glossary
+    }
+}
+
+impl Terms for GlossaryTerms {
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>> {
+        glossary::plan_terms(&self.glossary, &self.matcher, sources)
+    }
+
+    fn missing(&self, source: &str, target: &str, terms: &[TermPair]) -> Vec<TermPair> {
+        let matches = self.matcher.find(source);
+        terms
+            .iter()
+            .filter(|pair| {
+                let term = matches
+                    .iter()
+                    .find(|m| source.get(m.span.start..m.span.end) == Some(pair.source.as_str()))
+                    .and_then(|m| self.glossary.terms.get(m.term));
+                let Some(term) = term else {
+                    // Not a term of this glossary any more: nothing to check.
+                    return false;
+                };
+                let first_mention = term.first.is_some() && pair.target == term.rendering(true);
+                glossary::find_rendering(term, target, first_mention).is_none()
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn annotate(&self, bitext: &mut Bitext) {
+        glossary::annotate(bitext, &self.glossary, &self.matcher);
+    }
+
+    fn digest(&self) -> Option<String> {
+        Some(self.glossary.digest())
     }
 }
 
@@ -99,6 +154,40 @@ mod tests {
         ]);
         assert!(two.contains("renderings: 两江新区"), "{two}");
         assert!(two.contains("; 智博会 → \"Smart China Expo\""));
+    }
+
+    #[test]
+    fn glossary_terms_plan_check_and_annotate() {
+        let toml = r#"
+name = "t"
+source_lang = "zh-CN"
+target_lang = "en"
+
+[[term]]
+source = "上合组织"
+target = "SCO"
+first = "Shanghai Cooperation Organization (SCO)"
+
+[[term]]
+source = "两江新区"
+target = "Liangjiang New Area"
+"#;
+        let g = Glossary::parse(toml, std::path::Path::new("t.toml")).unwrap();
+        let terms = GlossaryTerms::new(g);
+        let plan = terms.plan(&["上合组织国家", "两江新区与上合组织"]);
+        assert_eq!(plan[0][0].target, "Shanghai Cooperation Organization (SCO)");
+        assert_eq!(plan[1].len(), 2);
+        let sco = plan[1].iter().find(|t| t.source == "上合组织").unwrap();
+        assert_eq!(sco.target, "SCO");
+        // First mention needs the first form; the short form alone is a miss there.
+        let missing = terms.missing("上合组织国家", "SCO countries", &plan[0]);
+        assert_eq!(missing, plan[0]);
+        let ok = "Shanghai Cooperation Organization (SCO) countries";
+        assert!(terms.missing("上合组织国家", ok, &plan[0]).is_empty());
+        let missing = terms.missing("两江新区与上合组织", "Liangjiang and the SCO", &plan[1]);
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].target, "Liangjiang New Area");
+        assert!(terms.digest().is_some());
     }
 
     #[test]

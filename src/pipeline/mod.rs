@@ -19,7 +19,7 @@ pub mod qa;
 pub mod report;
 pub mod run;
 
-pub use enforce::{NoTerms, Terms};
+pub use enforce::{GlossaryTerms, NoTerms, Terms};
 pub use plan::{Plan, PlannedBatch};
 pub use report::RunReport;
 pub use run::{Job, Outcome, PipelineError, run};
