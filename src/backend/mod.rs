@@ -2,6 +2,8 @@
 //! its own wire format, limits and errors; the pipeline (batching, retries, enforcement, cache)
 //! sees only [`Backend`].
 
+pub mod gloss;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -170,7 +172,10 @@ pub fn order_by_id(
         .map(|item| item.id.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(bad(format!("missing ids in answer: {}", missing.join(", "))));
+        return Err(bad(format!(
+            "missing ids in answer: {}",
+            missing.join(", ")
+        )));
     }
     Ok(batch
         .items
