@@ -19,6 +19,8 @@ struct Entry {
     pinyin: String,
     /// The best-ranked reading is a proper noun (capitalised pinyin).
     proper: bool,
+    /// Pinyin of the reading used as a surname (`曾` → `Zeng1`), if any.
+    surname: Option<String>,
 }
 
 /// CC-CEDICT indexed by simplified headword, and a jieba-rs segmenter.
@@ -100,6 +102,10 @@ impl Lexicon {
                 }
             }
             let (pinyin, _) = readings[0];
+            let surname = readings
+                .iter()
+                .find(|(_, senses)| senses.split('/').any(|s| s.starts_with("surname ")))
+                .map(|(p, _)| p.to_string());
             max_len = max_len.max(simp.chars().count());
             entries.insert(
                 Box::from(simp),
@@ -107,6 +113,7 @@ impl Lexicon {
                     senses,
                     pinyin: pinyin.to_string(),
                     proper: is_proper(pinyin),
+                    surname,
                 },
             );
         }
@@ -151,6 +158,11 @@ impl Lexicon {
     /// Whether the headword's best-ranked reading is a proper noun (capitalised pinyin).
     pub fn is_proper(&self, word: &str) -> bool {
         self.entries.get(word).is_some_and(|e| e.proper)
+    }
+
+    /// Pinyin of the headword's surname reading (`曾` → `Zeng1`), when it is a surname.
+    pub fn surname_pinyin(&self, word: &str) -> Option<&str> {
+        self.entries.get(word).and_then(|e| e.surname.as_deref())
     }
 
     /// Length in characters of the longest headword.
@@ -213,7 +225,7 @@ fn is_proper(pinyin: &str) -> bool {
         .is_some_and(|c| c.is_ascii_uppercase())
 }
 
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
