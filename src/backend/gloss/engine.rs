@@ -156,6 +156,14 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("好", "well"),
     ("新", "new"),
     ("大", "big"),
+    ("园", "park"),
+    ("上市", "listed"),
+    ("博览", "exhibition"),
+    ("摄", "photo"),
+    ("委", "commission"),
+    ("落实", "implement"),
+    ("两位数", "double-digit"),
+    ("主席", "President"),
     ("近", "nearly"),
 ];
 
@@ -384,16 +392,26 @@ fn dictionary_gloss(lex: &Lexicon, word: &str) -> Option<String> {
                 .split_whitespace()
                 .any(|w| w == "sb" || w == "sth" || w == "sb's")
     };
-    // The fewest words among the first three usable senses (earlier wins ties):
-    // 创新 "bring forth new ideas" / "blaze new trails" / "innovation" → "innovation".
-    let best = senses
+    // The first usable sense when it has at most two words, else the fewest words among
+    // the first three (earlier wins ties): 创新 "bring forth new ideas" / "blaze new
+    // trails" / "innovation" → "innovation"; 总经理 "general manager" stays.
+    let candidates: Vec<String> = senses
         .iter()
         .filter(usable)
         .map(|s| short(s))
         .filter(|s| !s.is_empty())
         .take(3)
-        .min_by_key(|s| s.split_whitespace().count())
-        .or_else(|| senses.first().map(|s| short(s)))?;
+        .collect();
+    let words = |s: &String| s.split_whitespace().count();
+    let best = match candidates.first() {
+        Some(first) if words(first) <= 2 => first.clone(),
+        Some(_) => candidates
+            .iter()
+            .min_by_key(|s| words(s))
+            .cloned()
+            .expect("non-empty"),
+        None => short(senses.first()?),
+    };
     if lex.is_proper(word)
         && let Some(syllables) = syllables_of(lex, word)
     {
@@ -441,6 +459,12 @@ const COMMON_SURNAMES: &str = "代漆戴付闫覃";
 fn looks_like_name(lex: &Lexicon, word: &str) -> bool {
     let chars: Vec<(usize, char)> = word.char_indices().collect();
     if !(2..=4).contains(&chars.len()) || lex.contains(word) {
+        return false;
+    }
+    // Places and institutions (高新区, 江北区), not people.
+    if word.ends_with([
+        '区', '市', '县', '省', '镇', '村', '路', '街', '园', '院', '局',
+    ]) {
         return false;
     }
     let mut buf = [0u8; 4];
