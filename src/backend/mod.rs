@@ -8,6 +8,7 @@ pub mod http;
 pub mod libretranslate;
 pub mod openai;
 pub mod registry;
+pub mod gloss;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
