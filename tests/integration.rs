@@ -2,5 +2,5 @@
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
 mod common;
-mod translate;
 mod gloss;
+mod translate;

@@ -7,9 +7,10 @@
 //! 130 interrupted (Ctrl-C; everything answered is in the cache).
 
 use anyhow::{Context, Result, bail};
+use bitext::backend::gloss::GlossBackend;
 use bitext::backend::{Backend, TermPair, registry};
 use bitext::cache::Cache;
-use bitext::config::{Config, DefaultSource, Env, Overrides};
+use bitext::config::{Config, DefaultSource, Env, Kind, Overrides};
 use bitext::glossary::Glossary;
 use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
 use clap::Args;
@@ -18,6 +19,7 @@ use output::{ExportOptions, Format};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct TranslateArgs {
@@ -56,7 +58,7 @@ pub struct TranslateArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     tpm: Option<u32>,
     /// Neither read nor write the translation memory.
-    #[arg(long, conflicts_with = "cache")]
+    #[arg(long)]
     no_cache: bool,
     /// Cache directory (default: `$XDG_CACHE_HOME/bitext`).
     #[arg(long, value_name = "DIR")]
@@ -204,7 +206,11 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         })
         .unwrap_or_default();
     let spec = config.resolve(Some(&backend_name), &env, &overrides)?;
-    let backend = registry::from_spec(&spec, &whole)?;
+    let backend: Arc<dyn Backend> = if spec.kind == Kind::Gloss {
+        Arc::new(GlossBackend::new())
+    } else {
+        registry::from_spec(&spec, &whole)?
+    };
     if default_source == DefaultSource::Fallback && !args.dry_run {
         eprintln!(
             "bitext: note: using the offline `gloss` backend (rough glosses); for real \
