@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod export;
 mod split;
 
 #[derive(Debug, Parser)]
@@ -23,6 +24,9 @@ pub struct Cli {
 enum Command {
     /// Cut articles into blocks and sentences (SEGMENTATION.md).
     Split(split::SplitArgs),
+    /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
+    /// Markdown or JSON.
+    Export(export::ExportArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -30,6 +34,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Split(args) => split::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -12,11 +12,12 @@
 
 pub mod backend;
 pub mod document;
+pub mod export;
 pub mod model;
 pub mod split;
 pub mod util;
 
 pub use model::{
-    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
     TermHit,
 };
