@@ -1063,4 +1063,34 @@ fn cli_gloss_is_the_offline_default_with_a_note() {
     assert!(notes[0].contains("gloss"));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     insta::assert_json_snapshot!("gloss_sample_json", json, {".meta.created" => "[created]"});
+
+    // The same run as TSV, from the cache, and several inputs into --out-dir.
+    let other = dir.path().join("other.zh.md");
+    std::fs::copy(common::sample(), &other).unwrap();
+    let out_dir = dir.path().join("out");
+    let output = common::bitext()
+        .args(["translate", "samples/smart-china-expo-2021.zh.md"])
+        .arg(&other)
+        .args(["-g", "glossary/zh-en.toml", "-f", "tsv", "--out-dir"])
+        .arg(&out_dir)
+        .arg("--cache")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("148 segments (148 cached), 0 requests"),
+        "{stderr}"
+    );
+    let tsv = std::fs::read_to_string(out_dir.join("smart-china-expo-2021.tsv")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("other.tsv")).unwrap(),
+        tsv
+    );
+    insta::assert_snapshot!("gloss_sample_tsv", tsv);
 }
