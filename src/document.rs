@@ -56,7 +56,9 @@ pub enum DocumentError {
         column: usize,
         detail: String,
     },
-    #[error("{name}:{line}:{column}: byte offset {offset}: NUL byte: this looks like a binary file, not text")]
+    #[error(
+        "{name}:{line}:{column}: byte offset {offset}: NUL byte: this looks like a binary file, not text"
+    )]
     Binary {
         name: String,
         offset: usize,
@@ -98,7 +100,10 @@ impl Block {
     pub fn position_of(&self, offset: usize) -> (u32, usize) {
         let index = self.lines.partition_point(|&(start, _)| start <= offset);
         let (start, line) = self.lines[index.saturating_sub(1)];
-        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        let column = self.text[start..offset.min(self.text.len())]
+            .chars()
+            .count()
+            + 1;
         (line, column)
     }
 }
@@ -131,7 +136,7 @@ pub fn read_path(path: &Path) -> Result<Document, DocumentError> {
                 name: "<stdin>".into(),
                 source,
             })?;
-        return parse_bytes("<stdin>", &bytes);
+        return parse_bytes("<stdin>", bytes);
     } else {
         if path.is_dir() {
             return Err(DocumentError::IsDirectory { name });
@@ -141,12 +146,13 @@ pub fn read_path(path: &Path) -> Result<Document, DocumentError> {
             source,
         })?
     };
-    parse_bytes(&name, &bytes)
+    parse_bytes(&name, bytes)
 }
 
-/// Decodes bytes and reads them into a document; `name` is used in messages.
-pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Document, DocumentError> {
-    let (text, encoding) = decode(name, bytes)?;
+/// Decodes bytes and reads them into a document; `name` is used in messages. Takes the
+/// bytes by value so that UTF-8 input is not copied (memory stays near twice the file size).
+pub fn parse_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Document, DocumentError> {
+    let (text, encoding) = decode(name, bytes.into())?;
     let document = parse_text(name, &text, encoding);
     if document.blocks.is_empty() {
         return Err(DocumentError::Empty { name: name.into() });
@@ -155,23 +161,26 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Document, DocumentError> 
 }
 
 /// Decodes the bytes of a text file, detecting the encoding (see the module docs).
-pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, Encoding), DocumentError> {
-    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        (decode_utf8(name, rest, 3)?, Encoding::Utf8Bom)
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        (decode_utf16(name, rest, true)?, Encoding::Utf16Le)
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        (decode_utf16(name, rest, false)?, Encoding::Utf16Be)
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), DocumentError> {
+    let (text, encoding) = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        (decode_utf8(name, &bytes[3..], 3)?, Encoding::Utf8Bom)
+    } else if bytes.starts_with(b"\xFF\xFE") {
+        (decode_utf16(name, &bytes[2..], true)?, Encoding::Utf16Le)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        (decode_utf16(name, &bytes[2..], false)?, Encoding::Utf16Be)
     } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_string(), Encoding::Utf8),
-            Err(utf8_error) => match decode_gb18030(bytes) {
-                Some(text) => (text, Encoding::Gb18030),
-                None => {
-                    let offset = utf8_error.valid_up_to();
-                    return Err(encoding_error(name, bytes, 0, offset, "invalid UTF-8"));
+        match String::from_utf8(bytes) {
+            Ok(text) => (text, Encoding::Utf8),
+            Err(not_utf8) => {
+                let offset = not_utf8.utf8_error().valid_up_to();
+                let bytes = not_utf8.into_bytes();
+                match decode_gb18030(&bytes) {
+                    Some(text) => (text, Encoding::Gb18030),
+                    None => {
+                        return Err(encoding_error(name, &bytes, 0, offset, "invalid UTF-8"));
+                    }
                 }
-            },
+            }
         }
     };
     if let Some(offset) = text.find('\0') {
@@ -431,13 +440,24 @@ fn is_photo_credit(text: &str) -> bool {
             let after = text[i + '摄'.len_utf8()..].chars().next();
             // `摄` as a word of its own after names: preceded by a space or a name and
             // followed by nothing, a space or a slash (not 摄影师 inside a sentence).
-            let ends = matches!(after, None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜'));
+            let ends = matches!(
+                after,
+                None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜')
+            );
             ends && before.is_some()
         });
     credit_word
-        || ["摄影：", "摄影:", "摄影/", "图/", "图／", "图片来源", "供图"]
-            .iter()
-            .any(|p| text.starts_with(p) || text.ends_with(p))
+        || [
+            "摄影：",
+            "摄影:",
+            "摄影/",
+            "图/",
+            "图／",
+            "图片来源",
+            "供图",
+        ]
+        .iter()
+        .any(|p| text.starts_with(p) || text.ends_with(p))
 }
 
 /// A reporter credit: `本报记者 王亚同 中晓佳 …`, `本报记者 … 见习记者 …`, `新华社记者 张三`.
@@ -483,14 +503,17 @@ fn ends_with_bare_closer(text: &str) -> bool {
 
 /// Text reads as running prose (has clause punctuation), not as an unmarked title.
 fn is_prose(text: &str) -> bool {
-    text.contains(['，', ',', '、', '；', ';', '。', '：'])
+    text.contains(['，', ',', '、', '；', ';', '。', '：', '“', '”'])
 }
 
 /// The start of a block that cannot continue a sentence cut by a page break.
 fn starts_new_paragraph(block: &Classified) -> bool {
     let text = block.text.as_str();
     block.indented
-        || text.starts_with(['“', '「', '『', '‘', '"', '(', '（', '【', '[', '《', '—', '●', '■', '◆', '·', '-', '*'])
+        || text.starts_with([
+            '“', '「', '『', '‘', '"', '(', '（', '【', '[', '《', '—', '●', '■', '◆', '·', '-',
+            '*',
+        ])
         || starts_with_list_marker(text)
 }
 
@@ -506,7 +529,7 @@ fn starts_with_list_marker(text: &str) -> bool {
         (Some(a), _) if a.is_ascii_digit() => {
             let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
             let rest = &text[digits.len()..];
-            rest.starts_with(['.', '、', '．', ')', '）']) 
+            rest.starts_with(['.', '、', '．', ')', '）'])
         }
         _ => false,
     }
@@ -522,18 +545,23 @@ fn join_page_breaks(blocks: Vec<Classified>) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     let mut previous_open = false;
     for block in blocks {
-        let continues = previous_open
-            && block.kind == BlockKind::Paragraph
-            && !starts_new_paragraph(&block);
+        let continues =
+            previous_open && block.kind == BlockKind::Paragraph && !starts_new_paragraph(&block);
         previous_open = block.kind == BlockKind::Paragraph
             && is_prose(&block.text)
             && !ends_complete(&block.text);
         if continues {
-            let last = out.last_mut().expect("previous_open implies a previous block");
+            let last = out
+                .last_mut()
+                .expect("previous_open implies a previous block");
             let offset = last.text.len();
             last.page_breaks.push(offset);
-            last.lines
-                .extend(block.lines.iter().map(|&(start, line)| (start + offset, line)));
+            last.lines.extend(
+                block
+                    .lines
+                    .iter()
+                    .map(|&(start, line)| (start + offset, line)),
+            );
             last.text.push_str(&block.text);
             previous_open = is_prose(&last.text) && !ends_complete(&last.text);
             continue;
@@ -562,7 +590,10 @@ mod tests {
     }
 
     fn kinds(doc: &Document) -> Vec<(BlockKind, &str)> {
-        doc.blocks.iter().map(|b| (b.kind, b.text.as_str())).collect()
+        doc.blocks
+            .iter()
+            .map(|b| (b.kind, b.text.as_str()))
+            .collect()
     }
 
     #[test]
@@ -600,7 +631,10 @@ mod tests {
         );
         let got: Vec<BlockKind> = doc.blocks.iter().map(|b| b.kind).collect();
         use BlockKind::*;
-        assert_eq!(got, vec![Paragraph, Byline, Caption, Caption, Caption, Caption]);
+        assert_eq!(
+            got,
+            vec![Paragraph, Byline, Caption, Caption, Caption, Caption]
+        );
     }
 
     #[test]
@@ -615,7 +649,10 @@ mod tests {
         assert_eq!(
             kinds(&doc),
             vec![
-                (BlockKind::Paragraph, "继续围绕“芯屏器核网”加速补链成群,着力培育集成电路。"),
+                (
+                    BlockKind::Paragraph,
+                    "继续围绕“芯屏器核网”加速补链成群,着力培育集成电路。"
+                ),
                 (BlockKind::Paragraph, "下一段。"),
             ]
         );
@@ -630,7 +667,8 @@ mod tests {
     #[test]
     fn complete_paragraphs_are_not_glued() {
         // Ends with a mark, a colon, a closing quote, an ellipsis: real paragraph ends.
-        for first in ["第一段。", "如下：", "他说“好”", "等等……", "真的吗？”"] {
+        for first in ["第一段。", "如下：", "他说“好”", "等等……", "真的吗？”"]
+        {
             let doc = parse(&format!("前文，{first}\n\n第二段。"));
             assert_eq!(doc.blocks.len(), 2, "{first}");
         }
@@ -638,13 +676,20 @@ mod tests {
 
     #[test]
     fn unmarked_title_line_is_not_glued() {
-        let doc = parse("抢抓数字经济发展机遇 推动大数据智能化创新发展\n\n习近平总书记在贺信中指出。");
+        let doc =
+            parse("抢抓数字经济发展机遇 推动大数据智能化创新发展\n\n习近平总书记在贺信中指出。");
         assert_eq!(doc.blocks.len(), 2);
     }
 
     #[test]
     fn next_block_that_starts_a_paragraph_is_not_glued() {
-        for second in ["“引语。”", "一是加强合作。", "（一）通道更通畅。", "1. 数字产业。", "　　缩进的段落。"] {
+        for second in [
+            "“引语。”",
+            "一是加强合作。",
+            "（一）通道更通畅。",
+            "1. 数字产业。",
+            "　　缩进的段落。",
+        ] {
             let doc = parse(&format!("没有句末标点的一段，数据如下\n\n{second}"));
             assert_eq!(doc.blocks.len(), 2, "{second}");
         }
@@ -661,7 +706,10 @@ mod tests {
     #[test]
     fn several_breaks_in_one_paragraph() {
         let doc = parse("甲乙，丙\n\n丁，戊\n\n己。");
-        assert_eq!(kinds(&doc), vec![(BlockKind::Paragraph, "甲乙，丙丁，戊己。")]);
+        assert_eq!(
+            kinds(&doc),
+            vec![(BlockKind::Paragraph, "甲乙，丙丁，戊己。")]
+        );
         assert_eq!(doc.blocks[0].page_breaks.len(), 2);
     }
 
@@ -671,18 +719,26 @@ mod tests {
         let utf8 = parse_bytes("a", text.as_bytes()).unwrap();
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
-        assert_eq!(parse_bytes("a", &bom).unwrap().blocks, utf8.blocks);
+        assert_eq!(parse_bytes("a", bom.clone()).unwrap().blocks, utf8.blocks);
         let (gb, _, _) = encoding_rs::GB18030.encode(text);
-        let doc = parse_bytes("a", &gb).unwrap();
+        let doc = parse_bytes("a", gb.clone().into_owned()).unwrap();
         assert_eq!(doc.encoding, Encoding::Gb18030);
         assert_eq!(doc.blocks, utf8.blocks);
         for little in [true, false] {
-            let mut bytes = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+            let mut bytes = if little {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
             for unit in text.encode_utf16() {
-                let pair = if little { unit.to_le_bytes() } else { unit.to_be_bytes() };
+                let pair = if little {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                };
                 bytes.extend_from_slice(&pair);
             }
-            assert_eq!(parse_bytes("a", &bytes).unwrap().blocks, utf8.blocks);
+            assert_eq!(parse_bytes("a", bytes.clone()).unwrap().blocks, utf8.blocks);
         }
     }
 
@@ -691,7 +747,7 @@ mod tests {
         let mut bytes = "第一行\n好".as_bytes().to_vec();
         bytes.push(0xFF);
         bytes.extend_from_slice("后".as_bytes());
-        let err = parse_bytes("bad.txt", &bytes).unwrap_err().to_string();
+        let err = parse_bytes("bad.txt", bytes).unwrap_err().to_string();
         assert_eq!(
             err,
             "bad.txt:2:2: byte offset 13: invalid UTF-8: byte 0xFF is not valid here (and the file is not GB18030); expected UTF-8, UTF-16 with BOM or GB18030"
@@ -700,9 +756,13 @@ mod tests {
 
     #[test]
     fn nul_bytes_and_empty_files_are_errors() {
-        let err = parse_bytes("bin", b"abc\0def").unwrap_err().to_string();
+        let err = parse_bytes("bin", b"abc\0def".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("bin:1:4: byte offset 3: NUL byte"), "{err}");
-        let err = parse_bytes("e", b" \n\n\t\n").unwrap_err().to_string();
+        let err = parse_bytes("e", b" \n\n\t\n".to_vec())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "e: empty file (no text to read)");
     }
 }

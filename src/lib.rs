@@ -17,6 +17,6 @@ pub mod split;
 pub mod util;
 
 pub use model::{
-    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
     TermHit,
 };
