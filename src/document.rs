@@ -501,9 +501,40 @@ fn ends_with_bare_closer(text: &str) -> bool {
     text.ends_with(['”', '」', '』', '"'])
 }
 
-/// Text reads as running prose (has clause punctuation), not as an unmarked title.
+/// Text reads as running prose (has clause punctuation), not as an unmarked title such as
+/// `一、加快推进数字产业化` or `数字化、网络化、智能化`.
 fn is_prose(text: &str) -> bool {
-    text.contains(['，', ',', '、', '；', ';', '。', '：', '“', '”'])
+    let clause_marks = text.contains(['，', ',', '；', ';', '。', '！', '？', '“', '”']);
+    let short_numbered_title = starts_with_list_marker(text) && text.chars().count() <= 40;
+    clause_marks && !short_numbered_title
+}
+
+/// Words that open a new paragraph in news text; a block starting with one of them after a
+/// fragment that ends inside a word is a new paragraph after a sloppy ending, not a cut.
+const PARAGRAPH_OPENERS: [&str; 12] = [
+    "近年来",
+    "据悉",
+    "据了解",
+    "据介绍",
+    "此外",
+    "另外",
+    "与此同时",
+    "目前",
+    "今年",
+    "去年",
+    "记者",
+    "本报讯",
+];
+
+/// `8月23日`, `2020年2月`: a paragraph that starts with a date.
+fn starts_with_date(text: &str) -> bool {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && text[digits..].starts_with(['月', '年'])
+}
+
+/// The fragment ends inside a word (a Han character, letter or digit), not after a comma.
+fn ends_inside_word(text: &str) -> bool {
+    text.chars().next_back().is_some_and(char::is_alphanumeric)
 }
 
 /// The start of a block that cannot continue a sentence cut by a page break.
@@ -524,7 +555,7 @@ fn starts_with_list_marker(text: &str) -> bool {
     let first = chars.next();
     let second = chars.next();
     match (first, second) {
-        (Some(a), Some('是')) if NUMERALS.contains(a) => true,
+        (Some(a), Some('是' | '、')) if NUMERALS.contains(a) => true,
         (Some('第'), Some(b)) if NUMERALS.contains(b) => true,
         (Some(a), _) if a.is_ascii_digit() => {
             let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
@@ -545,8 +576,12 @@ fn join_page_breaks(blocks: Vec<Classified>) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     let mut previous_open = false;
     for block in blocks {
-        let continues =
-            previous_open && block.kind == BlockKind::Paragraph && !starts_new_paragraph(&block);
+        let continues = previous_open
+            && block.kind == BlockKind::Paragraph
+            && !starts_new_paragraph(&block)
+            && !(out.last().is_some_and(|b| ends_inside_word(&b.text))
+                && (PARAGRAPH_OPENERS.iter().any(|w| block.text.starts_with(w))
+                    || starts_with_date(&block.text)));
         previous_open = block.kind == BlockKind::Paragraph
             && is_prose(&block.text)
             && !ends_complete(&block.text);
@@ -693,6 +728,33 @@ mod tests {
             let doc = parse(&format!("没有句末标点的一段，数据如下\n\n{second}"));
             assert_eq!(doc.blocks.len(), 2, "{second}");
         }
+    }
+
+    #[test]
+    fn numbered_titles_without_marks_are_not_glued() {
+        for title in [
+            "一、加快推进数字产业化",
+            "（二）数字化、网络化、智能化",
+            "3. 智能产业，加快发展",
+        ] {
+            let doc = parse(&format!("{title}\n\n重庆积极推进数字产业化。"));
+            assert_eq!(doc.blocks.len(), 2, "{title}");
+        }
+    }
+
+    #[test]
+    fn new_paragraph_openers_after_a_sloppy_ending_are_not_glued() {
+        for second in [
+            "近年来，重庆发展迅速。",
+            "8月23日，论坛开幕。",
+            "2020年2月，重庆获批。",
+        ] {
+            let doc = parse(&format!("会议强调，要加快发展数字经济\n\n{second}"));
+            assert_eq!(doc.blocks.len(), 2, "{second}");
+        }
+        // After a comma the sentence goes on, whatever word follows.
+        let doc = parse("会议强调，要加快发展，\n\n目前已有成效。");
+        assert_eq!(doc.blocks.len(), 1);
     }
 
     #[test]

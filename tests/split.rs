@@ -162,3 +162,19 @@ fn bad_inputs_give_one_line_errors() {
         "{err}"
     );
 }
+
+/// A news passage written for the tests (not the sample) with its segmentation made by hand
+/// following SEGMENTATION.md: quotes with and without attribution, a multi-sentence quote, an
+/// ellipsis inside a quote, enumerations with `;`, a list item title, a page break that cuts a
+/// term (两江新|区), a book title, a heading with `？`, byline, caption and credit.
+#[test]
+fn held_out_news_passage_matches_hand_segmentation() {
+    let dir = crate::common::root().join("tests/fixtures/split");
+    let input = dir.join("heldout-news.zh.md");
+    let expected = fs::read_to_string(dir.join("heldout-news.expected.txt")).unwrap();
+    assert_eq!(split_stdout(&[input.to_str().unwrap()]), expected);
+    let tsv = split_stdout(&[input.to_str().unwrap(), "--format", "tsv"]);
+    let kinds: Vec<&str> = tsv.lines().skip(1).map(|l| l.split('\t').nth(2).unwrap()).collect();
+    assert_eq!(kinds[..2], ["heading", "heading"]);
+    assert_eq!(kinds[kinds.len() - 3..], ["byline", "caption", "caption"]);
+}
