@@ -1244,3 +1244,136 @@ async fn factory_builds_from_file_env_and_overrides() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `bitext backends`
+// ---------------------------------------------------------------------------------------------
+
+/// `bitext backends` with a private (empty) user config dir.
+fn backends_cmd(home: &Path) -> assert_cmd::Command {
+    let mut cmd = crate::common::bitext();
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd.arg("backends");
+    cmd
+}
+
+fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let output = cmd.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    assert_no_canary(&stdout);
+    assert_no_canary(&stderr);
+    stdout
+}
+
+const CONFIG: &str = r#"# bitext backends
+default_backend = "deepseek"
+
+[backend.deepseek]
+kind = "openai"
+base_url = "https://api.deepseek.com/v1"
+model = "deepseek-chat"
+api_key_env = "DEEPSEEK_API_KEY"
+price_input = 0.27
+price_output = 1.10
+
+[backend.ollama]
+kind = "openai"
+base_url = "http://localhost:11434/v1"
+model = "qwen2.5:7b"
+
+[backend.deepl]
+target_variant = "EN-GB"
+
+[backend.marian]
+kind = "command"
+command = "python3"
+args = ["scripts/marian.py"]
+"#;
+
+#[test]
+fn backends_cli_without_config_or_env() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(&mut backends_cmd(home.path()));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn backends_cli_with_env_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stdout_of(
+        backends_cmd(home.path())
+            .env("OPENAI_API_KEY", CANARY)
+            .env("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+            .env("DEEPL_AUTH_KEY", format!("{CANARY}:fx"))
+            .env("LIBRETRANSLATE_URL", "http://127.0.0.1:5000")
+            .env("LIBRETRANSLATE_API_KEY", CANARY),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn backends_cli_with_config_file() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bitext.toml");
+    std::fs::write(&file, CONFIG).unwrap();
+    let tmp = dir.path().display().to_string();
+
+    let out = stdout_of(backends_cmd(home.path()).arg("--config").arg(&file));
+    insta::assert_snapshot!("backends_cli_config_no_env", out.replace(&tmp, "[TMP]"));
+
+    // Found through $BITEXT_CONFIG, with keys set and the default chosen by $BITEXT_BACKEND.
+    let out = stdout_of(
+        backends_cmd(home.path())
+            .env("BITEXT_CONFIG", &file)
+            .env("BITEXT_BACKEND", "ollama")
+            .env("DEEPSEEK_API_KEY", CANARY)
+            .env("DEEPL_AUTH_KEY", CANARY),
+    );
+    insta::assert_snapshot!("backends_cli_config_with_env", out.replace(&tmp, "[TMP]"));
+
+    // Found in the user config dir.
+    let user = home.path().join(".config/bitext");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("bitext.toml"), "default_backend = \"openai\"\n").unwrap();
+    let out = stdout_of(&mut backends_cmd(home.path()));
+    assert!(out.contains("default: openai (default_backend)"), "{out}");
+    assert!(out.contains("/.config/bitext/bitext.toml"), "{out}");
+}
+
+#[test]
+fn backends_cli_reports_bad_config_with_place() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bitext.toml");
+    std::fs::write(
+        &file,
+        format!("[backend.openai]\nmodel = \"gpt-4o\"\napi_key = \"{CANARY}\"\n"),
+    )
+    .unwrap();
+    let output = backends_cmd(home.path())
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_no_canary(&stderr);
+    let expected = format!(
+        "bitext: error: {}:3:1: unknown field `api_key`",
+        file.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let output = backends_cmd(home.path())
+        .env("BITEXT_CONFIG", dir.path().join("nope.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("BITEXT_CONFIG: config file"), "{stderr}");
+    assert!(stderr.contains("nope.toml not found"), "{stderr}");
+}
