@@ -683,6 +683,21 @@ mod tests {
     }
 
     #[test]
+    fn documented_prompt_and_schema_are_the_real_ones() {
+        let doc = include_str!("../../docs/backends.md");
+        let prompt = serde_json::to_string(&system_prompt(&batch())).unwrap();
+        assert!(
+            doc.contains(&prompt),
+            "docs/backends.md shows another prompt"
+        );
+        assert!(doc.contains("\"name\": \"bitext_translations\""));
+        assert_eq!(
+            PROTOCOL_VERSION, 1,
+            "bump the version in docs/backends.md too"
+        );
+    }
+
+    #[test]
     fn answers_in_fences_prose_and_think_blocks() {
         let bare = r#"{"translations":[{"id":"a","text":"A"}]}"#;
         assert!(parse_answer(bare).unwrap().1);
