@@ -1377,3 +1377,18 @@ fn backends_cli_reports_bad_config_with_place() {
     assert!(stderr.contains("BITEXT_CONFIG: config file"), "{stderr}");
     assert!(stderr.contains("nope.toml not found"), "{stderr}");
 }
+
+#[tokio::test]
+async fn factory_falls_back_to_the_offline_gloss_backend() {
+    let none = Env::from_pairs(Vec::<(String, String)>::new());
+    let config = Config::default();
+    let backend = registry::build_with(None, &config, &none, &Overrides::default(), &[]).unwrap();
+    assert_eq!(backend.info().kind, "gloss");
+    let got = backend.translate(&batch(1)).await.unwrap();
+    assert_eq!(got.outputs[0].id, "b1.s1");
+    assert!(
+        got.outputs[0].text.contains("Liangjiang New Area"),
+        "{:?}",
+        got.outputs
+    );
+}

@@ -3,3 +3,4 @@
 
 mod backends;
 mod common;
+mod gloss;

@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod deepl;
+pub mod gloss;
 pub mod http;
 pub mod libretranslate;
 pub mod openai;
