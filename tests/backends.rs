@@ -1392,3 +1392,72 @@ async fn factory_falls_back_to_the_offline_gloss_backend() {
         got.outputs
     );
 }
+
+#[tokio::test]
+async fn openai_concurrent_first_batches_probe_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            json!({"response_format": {"type": "json_schema"}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"error": {"message": "Unknown parameter: response_format"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let content = answer(&[("b1.s1", "ok")]);
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            json!({"response_format": {"type": "json_object"}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(chat(&content))
+                .set_delay(Duration::from_millis(100)),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let mut settings = openai_settings(&server, None);
+    settings.model = "probe-concurrent".into();
+    let backend = OpenAiBackend::new(settings).unwrap();
+    let b = batch(1);
+    let results = futures::future::join_all((0..4).map(|_| backend.translate(&b))).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(
+        requests(&server).await.len(),
+        5,
+        "one rejected probe, then one per batch"
+    );
+}
+
+#[test]
+fn settings_and_clients_never_debug_print_the_key() {
+    let mut o = OpenAiSettings::new("http://127.0.0.1:9/v1", "m");
+    o.api_key = key();
+    let mut d = DeeplSettings::new(key());
+    d.base_url = Some("http://127.0.0.1:9".into());
+    let mut l = LibreSettings::new("http://127.0.0.1:9");
+    l.api_key = key();
+    let text = format!(
+        "{o:?} {d:?} {l:?} {:?} {:?} {:?} {:?}",
+        OpenAiBackend::new(o.clone()).unwrap(),
+        DeeplBackend::new(d.clone()).unwrap(),
+        LibreBackend::new(l.clone()).unwrap(),
+        key()
+    );
+    assert_no_canary(&text);
+    assert!(text.contains("<redacted>"), "{text}");
+    let config = Config::parse(
+        "[backend.x]\nkind = \"openai\"\napi_key_env = \"X_KEY\"\n",
+        Path::new("b.toml"),
+    )
+    .unwrap();
+    let env = Env::from_pairs([("X_KEY", CANARY)]);
+    let spec = config
+        .resolve(Some("x"), &env, &Overrides::default())
+        .unwrap();
+    assert_no_canary(&format!("{spec:?} {env:?} {}", spec.status()));
+}
