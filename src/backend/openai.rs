@@ -349,8 +349,7 @@ impl OpenAiBackend {
     }
 
     fn finish(&self, batch: &Batch, reply: Reply) -> Result<Translation, BackendError> {
-        let (outputs, _) = parse_answer(&reply.content)
-            .map_err(|detail| self.err_bad(format!("{detail}; usage so far {:?}", reply.usage)))?;
+        let (outputs, _) = parse_answer(&reply.content).map_err(|detail| self.err_bad(detail))?;
         let outputs = super::order_by_id(&self.settings.name, batch, outputs)?;
         Ok(Translation {
             outputs,
