@@ -1461,3 +1461,24 @@ fn settings_and_clients_never_debug_print_the_key() {
         .unwrap();
     assert_no_canary(&format!("{spec:?} {env:?} {}", spec.status()));
 }
+
+#[tokio::test]
+async fn refused_connections_are_transient() {
+    // Bind a port, then free it: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut s = OpenAiSettings::new(format!("http://127.0.0.1:{port}/v1"), "m");
+    s.api_key = key();
+    s.response_format = Some(ResponseFormat::JsonObject);
+    let err = OpenAiBackend::new(s)
+        .unwrap()
+        .translate(&batch(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackendError::Transient { .. }), "{err}");
+    assert!(err.is_retryable());
+    assert_err_clean(&err);
+}
