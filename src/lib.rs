@@ -11,6 +11,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+pub mod config;
 pub mod document;
 pub mod model;
 pub mod split;
