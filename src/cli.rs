@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod backends;
 mod cache;
 mod check;
 pub mod export;
@@ -39,6 +40,8 @@ enum Command {
     /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
     /// Markdown or JSON.
     Export(export::ExportArgs),
+    /// List the configured translation backends and what each is missing (never prints keys).
+    Backends(backends::BackendsArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
         Command::Export(args) => export::run(args),
+        Command::Backends(args) => backends::run(args),
     };
     match result {
         Ok(code) => code,
@@ -67,6 +71,7 @@ pub fn report_error(err: &anyhow::Error) {
     eprintln!("bitext: error: {text}");
 }
 
+#[allow(dead_code)] // for subcommands that print one string
 /// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write;

@@ -96,6 +96,12 @@ impl Block {
         self.lines.last().map_or(0, |&(_, line)| line)
     }
 
+    /// The source line (1-based) of a byte offset in `text`.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let index = self.lines.partition_point(|&(start, _)| start <= offset);
+        self.lines[index.saturating_sub(1)].1
+    }
+
     /// The source line and 1-based column (in characters) of a byte offset in `text`.
     pub fn position_of(&self, offset: usize) -> (u32, usize) {
         let index = self.lines.partition_point(|&(start, _)| start <= offset);
@@ -136,7 +142,7 @@ pub fn read_path(path: &Path) -> Result<Document, DocumentError> {
                 name: "<stdin>".into(),
                 source,
             })?;
-        return parse_bytes("<stdin>", &bytes);
+        return parse_bytes("<stdin>", bytes);
     } else {
         if path.is_dir() {
             return Err(DocumentError::IsDirectory { name });
@@ -146,12 +152,13 @@ pub fn read_path(path: &Path) -> Result<Document, DocumentError> {
             source,
         })?
     };
-    parse_bytes(&name, &bytes)
+    parse_bytes(&name, bytes)
 }
 
-/// Decodes bytes and reads them into a document; `name` is used in messages.
-pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Document, DocumentError> {
-    let (text, encoding) = decode(name, bytes)?;
+/// Decodes bytes and reads them into a document; `name` is used in messages. Takes the
+/// bytes by value so that UTF-8 input is not copied (memory stays near twice the file size).
+pub fn parse_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Document, DocumentError> {
+    let (text, encoding) = decode(name, bytes.into())?;
     let document = parse_text(name, &text, encoding);
     if document.blocks.is_empty() {
         return Err(DocumentError::Empty { name: name.into() });
@@ -160,23 +167,26 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Document, DocumentError> 
 }
 
 /// Decodes the bytes of a text file, detecting the encoding (see the module docs).
-pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, Encoding), DocumentError> {
-    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        (decode_utf8(name, rest, 3)?, Encoding::Utf8Bom)
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        (decode_utf16(name, rest, true)?, Encoding::Utf16Le)
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        (decode_utf16(name, rest, false)?, Encoding::Utf16Be)
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), DocumentError> {
+    let (text, encoding) = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        (decode_utf8(name, &bytes[3..], 3)?, Encoding::Utf8Bom)
+    } else if bytes.starts_with(b"\xFF\xFE") {
+        (decode_utf16(name, &bytes[2..], true)?, Encoding::Utf16Le)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        (decode_utf16(name, &bytes[2..], false)?, Encoding::Utf16Be)
     } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_string(), Encoding::Utf8),
-            Err(utf8_error) => match decode_gb18030(bytes) {
-                Some(text) => (text, Encoding::Gb18030),
-                None => {
-                    let offset = utf8_error.valid_up_to();
-                    return Err(encoding_error(name, bytes, 0, offset, "invalid UTF-8"));
+        match String::from_utf8(bytes) {
+            Ok(text) => (text, Encoding::Utf8),
+            Err(not_utf8) => {
+                let offset = not_utf8.utf8_error().valid_up_to();
+                let bytes = not_utf8.into_bytes();
+                match decode_gb18030(&bytes) {
+                    Some(text) => (text, Encoding::Gb18030),
+                    None => {
+                        return Err(encoding_error(name, &bytes, 0, offset, "invalid UTF-8"));
+                    }
                 }
-            },
+            }
         }
     };
     if let Some(offset) = text.find('\0') {
@@ -497,9 +507,40 @@ fn ends_with_bare_closer(text: &str) -> bool {
     text.ends_with(['”', '」', '』', '"'])
 }
 
-/// Text reads as running prose (has clause punctuation), not as an unmarked title.
+/// Text reads as running prose (has clause punctuation), not as an unmarked title such as
+/// `一、加快推进数字产业化` or `数字化、网络化、智能化`.
 fn is_prose(text: &str) -> bool {
-    text.contains(['，', ',', '、', '；', ';', '。', '：'])
+    let clause_marks = text.contains(['，', ',', '；', ';', '。', '！', '？', '“', '”']);
+    let short_numbered_title = starts_with_list_marker(text) && text.chars().count() <= 40;
+    clause_marks && !short_numbered_title
+}
+
+/// Words that open a new paragraph in news text; a block starting with one of them after a
+/// fragment that ends inside a word is a new paragraph after a sloppy ending, not a cut.
+const PARAGRAPH_OPENERS: [&str; 12] = [
+    "近年来",
+    "据悉",
+    "据了解",
+    "据介绍",
+    "此外",
+    "另外",
+    "与此同时",
+    "目前",
+    "今年",
+    "去年",
+    "记者",
+    "本报讯",
+];
+
+/// `8月23日`, `2020年2月`: a paragraph that starts with a date.
+fn starts_with_date(text: &str) -> bool {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && text[digits..].starts_with(['月', '年'])
+}
+
+/// The fragment ends inside a word (a Han character, letter or digit), not after a comma.
+fn ends_inside_word(text: &str) -> bool {
+    text.chars().next_back().is_some_and(char::is_alphanumeric)
 }
 
 /// The start of a block that cannot continue a sentence cut by a page break.
@@ -520,7 +561,7 @@ fn starts_with_list_marker(text: &str) -> bool {
     let first = chars.next();
     let second = chars.next();
     match (first, second) {
-        (Some(a), Some('是')) if NUMERALS.contains(a) => true,
+        (Some(a), Some('是' | '、')) if NUMERALS.contains(a) => true,
         (Some('第'), Some(b)) if NUMERALS.contains(b) => true,
         (Some(a), _) if a.is_ascii_digit() => {
             let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
@@ -541,8 +582,12 @@ fn join_page_breaks(blocks: Vec<Classified>) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     let mut previous_open = false;
     for block in blocks {
-        let continues =
-            previous_open && block.kind == BlockKind::Paragraph && !starts_new_paragraph(&block);
+        let continues = previous_open
+            && block.kind == BlockKind::Paragraph
+            && !starts_new_paragraph(&block)
+            && !(out.last().is_some_and(|b| ends_inside_word(&b.text))
+                && (PARAGRAPH_OPENERS.iter().any(|w| block.text.starts_with(w))
+                    || starts_with_date(&block.text)));
         previous_open = block.kind == BlockKind::Paragraph
             && is_prose(&block.text)
             && !ends_complete(&block.text);
@@ -692,6 +737,33 @@ mod tests {
     }
 
     #[test]
+    fn numbered_titles_without_marks_are_not_glued() {
+        for title in [
+            "一、加快推进数字产业化",
+            "（二）数字化、网络化、智能化",
+            "3. 智能产业，加快发展",
+        ] {
+            let doc = parse(&format!("{title}\n\n重庆积极推进数字产业化。"));
+            assert_eq!(doc.blocks.len(), 2, "{title}");
+        }
+    }
+
+    #[test]
+    fn new_paragraph_openers_after_a_sloppy_ending_are_not_glued() {
+        for second in [
+            "近年来，重庆发展迅速。",
+            "8月23日，论坛开幕。",
+            "2020年2月，重庆获批。",
+        ] {
+            let doc = parse(&format!("会议强调，要加快发展数字经济\n\n{second}"));
+            assert_eq!(doc.blocks.len(), 2, "{second}");
+        }
+        // After a comma the sentence goes on, whatever word follows.
+        let doc = parse("会议强调，要加快发展，\n\n目前已有成效。");
+        assert_eq!(doc.blocks.len(), 1);
+    }
+
+    #[test]
     fn byline_caption_and_heading_are_never_joined() {
         let doc = parse("前文，没有标点\n\n本报记者 颜若雯");
         assert_eq!(doc.blocks.len(), 2);
@@ -715,9 +787,9 @@ mod tests {
         let utf8 = parse_bytes("a", text.as_bytes()).unwrap();
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
-        assert_eq!(parse_bytes("a", &bom).unwrap().blocks, utf8.blocks);
+        assert_eq!(parse_bytes("a", bom.clone()).unwrap().blocks, utf8.blocks);
         let (gb, _, _) = encoding_rs::GB18030.encode(text);
-        let doc = parse_bytes("a", &gb).unwrap();
+        let doc = parse_bytes("a", gb.clone().into_owned()).unwrap();
         assert_eq!(doc.encoding, Encoding::Gb18030);
         assert_eq!(doc.blocks, utf8.blocks);
         for little in [true, false] {
@@ -734,7 +806,7 @@ mod tests {
                 };
                 bytes.extend_from_slice(&pair);
             }
-            assert_eq!(parse_bytes("a", &bytes).unwrap().blocks, utf8.blocks);
+            assert_eq!(parse_bytes("a", bytes.clone()).unwrap().blocks, utf8.blocks);
         }
     }
 
@@ -743,7 +815,7 @@ mod tests {
         let mut bytes = "第一行\n好".as_bytes().to_vec();
         bytes.push(0xFF);
         bytes.extend_from_slice("后".as_bytes());
-        let err = parse_bytes("bad.txt", &bytes).unwrap_err().to_string();
+        let err = parse_bytes("bad.txt", bytes).unwrap_err().to_string();
         assert_eq!(
             err,
             "bad.txt:2:2: byte offset 13: invalid UTF-8: byte 0xFF is not valid here (and the file is not GB18030); expected UTF-8, UTF-16 with BOM or GB18030"
@@ -752,9 +824,13 @@ mod tests {
 
     #[test]
     fn nul_bytes_and_empty_files_are_errors() {
-        let err = parse_bytes("bin", b"abc\0def").unwrap_err().to_string();
+        let err = parse_bytes("bin", b"abc\0def".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("bin:1:4: byte offset 3: NUL byte"), "{err}");
-        let err = parse_bytes("e", b" \n\n\t\n").unwrap_err().to_string();
+        let err = parse_bytes("e", b" \n\n\t\n".to_vec())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "e: empty file (no text to read)");
     }
 }

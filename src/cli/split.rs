@@ -1,9 +1,9 @@
 //! `bitext split FILE... [--format text|jsonl|tsv]`
 
 use anyhow::Result;
-use bitext::{document, split};
+use bitext::{document, split, util};
 use clap::{Args, ValueEnum};
-use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,51 +26,56 @@ enum SplitFormat {
 }
 
 pub fn run(args: SplitArgs) -> Result<ExitCode> {
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    let result = write_all(&args, &mut out).and_then(|()| Ok(out.flush()?));
+    match result {
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Streams segments block by block, so memory stays near the size of one document.
+fn write_all(args: &SplitArgs, out: &mut impl Write) -> Result<()> {
     if matches!(args.format, SplitFormat::Tsv) {
-        super::print_stdout("id\tblock\tkind\ttext\n")?;
+        out.write_all(b"id\tblock\tkind\ttext\n")?;
     }
     for (index, path) in args.files.iter().enumerate() {
         let doc = document::read_path(path)?;
-        let segments = split::segment_document(&doc);
-        let mut out = String::new();
-        match args.format {
-            SplitFormat::Text => {
-                if index > 0 {
-                    out.push('\n');
-                }
-                let mut last_block = None;
-                for segment in &segments {
-                    if last_block.is_some_and(|b| b != segment.block) {
-                        out.push('\n');
+        for (block_index, block) in doc.blocks.iter().enumerate() {
+            let first_block = index == 0 && block_index == 0;
+            if matches!(args.format, SplitFormat::Text) && !first_block {
+                out.write_all(b"\n")?;
+            }
+            for segment in split::segment_block(block) {
+                match args.format {
+                    SplitFormat::Text => writeln!(out, "{}", segment.text)?,
+                    SplitFormat::Jsonl => {
+                        let line = serde_json::json!({
+                            "block": segment.block,
+                            "kind": segment.kind,
+                            "text": segment.text,
+                            "id": segment.id,
+                            "line": segment.line,
+                        });
+                        writeln!(out, "{line}")?;
                     }
-                    last_block = Some(segment.block);
-                    writeln!(out, "{}", segment.text)?;
-                }
-            }
-            SplitFormat::Jsonl => {
-                for segment in &segments {
-                    let line = serde_json::json!({
-                        "block": segment.block,
-                        "kind": segment.kind,
-                        "text": segment.text,
-                        "id": segment.id,
-                        "line": segment.line,
-                    });
-                    writeln!(out, "{line}")?;
-                }
-            }
-            SplitFormat::Tsv => {
-                for segment in &segments {
-                    let text = bitext::util::escape_tsv(&segment.text);
-                    writeln!(
+                    SplitFormat::Tsv => writeln!(
                         out,
-                        "{}\t{}\t{}\t{text}",
-                        segment.id, segment.block, segment.kind
-                    )?;
+                        "{}\t{}\t{}\t{}",
+                        segment.id,
+                        segment.block,
+                        segment.kind,
+                        util::escape_tsv(&segment.text)
+                    )?,
                 }
             }
         }
-        super::print_stdout(&out)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -7,10 +7,9 @@
 //! 130 interrupted (Ctrl-C; everything answered is in the cache).
 
 use anyhow::{Context, Result, bail};
-use bitext::backend::gloss::GlossBackend;
 use bitext::backend::{Backend, TermPair, registry};
 use bitext::cache::Cache;
-use bitext::config::{Config, DefaultSource, Env, Kind, Overrides};
+use bitext::config::{Config, DefaultSource, Env, Overrides};
 use bitext::export::{self, Format};
 use bitext::glossary::Glossary;
 use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
@@ -19,7 +18,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct TranslateArgs {
@@ -190,11 +188,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         })
         .unwrap_or_default();
     let spec = config.resolve(Some(&backend_name), &env, &overrides)?;
-    let backend: Arc<dyn Backend> = if spec.kind == Kind::Gloss {
-        Arc::new(GlossBackend::new())
-    } else {
-        registry::from_spec(&spec, &whole)?
-    };
+    let backend = registry::from_spec(&spec, &whole)?;
     if default_source == DefaultSource::Fallback && !args.dry_run {
         eprintln!(
             "bitext: note: using the offline `gloss` backend (rough glosses); for real \

@@ -27,7 +27,7 @@ pub fn segment_block(block: &Block) -> Vec<Segment> {
             id: SegmentId::new(block.number, u32::try_from(index + 1).unwrap_or(u32::MAX)),
             block: block.number,
             kind: block.kind,
-            line: block.position_of(range.start).0,
+            line: block.line_of(range.start),
             text: block.text[range].to_string(),
         })
         .collect()
@@ -91,10 +91,14 @@ fn boundaries(text: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let mut quotes: Vec<OpenQuote> = Vec::new();
     let mut ascii_quote_open = false;
+    // Marks inside a title in 《…》 (`《为什么？》一书`) end no sentence.
+    let mut title_depth = 0u32;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
         match c {
             '“' | '‘' | '「' | '『' => quotes.push(OpenQuote { open: c, marks: 0 }),
+            '《' => title_depth += 1,
+            '》' => title_depth = title_depth.saturating_sub(1),
             '"' => {
                 if ascii_quote_open {
                     close_quote(&mut quotes, '"');
@@ -112,7 +116,7 @@ fn boundaries(text: &str) -> Vec<usize> {
                 }
             }
             _ if is_mark(c) => {
-                if (c == '!' || c == '?') && is_inside_ascii_word(bytes, i) {
+                if title_depth > 0 || ((c == '!' || c == '?') && is_inside_ascii_word(bytes, i)) {
                     continue; // `Yahoo!Japan`, `a.php?id=1`
                 }
                 // A run of marks is one mark (R1).
@@ -182,7 +186,7 @@ fn is_inside_ascii_word(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Verbs of saying, stating or perceiving that report a quotation (R5).
-const SPEECH_VERBS: [&str; 40] = [
+const SPEECH_VERBS: &[&str] = &[
     "说",
     "说道",
     "表示",
@@ -223,6 +227,13 @@ const SPEECH_VERBS: [&str; 40] = [
     "坦承",
     "形容",
     "评价",
+    "回答",
+    "回应",
+    "告诉",
+    "写道",
+    "呼吁",
+    "提醒",
+    "说着",
 ];
 
 /// Punctuation that may follow the speech verb of an attribution clause.
@@ -245,9 +256,8 @@ fn starts_with_attribution(rest: &str) -> bool {
     {
         return false;
     }
-    let mut seen = 0;
-    for (i, c) in rest.char_indices() {
-        if is_mark(c) || c == '；' || c == ';' || seen > MAX_ATTRIBUTION_CHARS {
+    for (seen, (i, c)) in rest.char_indices().enumerate() {
+        if seen > MAX_ATTRIBUTION_CHARS {
             return false;
         }
         if ends_attribution(c) && i > 0 {
@@ -259,7 +269,9 @@ fn starts_with_attribution(rest: &str) -> bool {
                 return true;
             }
         }
-        seen += 1;
+        if is_mark(c) || c == '；' || c == ';' {
+            return false;
+        }
     }
     // The attribution may end the paragraph: `“…。”他说` (no punctuation after).
     SPEECH_VERBS
@@ -406,6 +418,14 @@ mod tests {
         assert_eq!(
             split("他说：“我们走。大家好"),
             ["他说：“我们走。", "大家好"]
+        );
+    }
+
+    #[test]
+    fn marks_inside_book_titles_are_not_boundaries() {
+        assert_eq!(
+            split("《为什么？》一书出版。好。"),
+            ["《为什么？》一书出版。", "好。"]
         );
     }
 
