@@ -218,7 +218,7 @@ fn cache_lookup_sample(bencher: divan::Bencher) {
                 bitext::cache::Entry {
                     target: "x".repeat(200),
                     usage: Default::default(),
-                    repaired: false,
+                    checked: false,
                 },
             )
         })

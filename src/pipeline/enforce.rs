@@ -21,6 +21,12 @@ pub trait Terms: Send + Sync {
     /// Fills term hits (and the glossary's own flags) of a finished bitext.
     fn annotate(&self, _bitext: &mut Bitext) {}
 
+    /// Whether [`Terms::annotate`] sets the glossary flags itself; otherwise the pipeline
+    /// flags what [`Terms::missing`] reports.
+    fn annotates_flags(&self) -> bool {
+        false
+    }
+
     /// A digest of the glossary, for `Meta::glossary_digest`.
     fn digest(&self) -> Option<String> {
         None
@@ -88,6 +94,10 @@ impl Terms for GlossaryTerms {
 
     fn annotate(&self, bitext: &mut Bitext) {
         glossary::annotate(bitext, &self.glossary, &self.matcher);
+    }
+
+    fn annotates_flags(&self) -> bool {
+        true
     }
 
     fn digest(&self) -> Option<String> {

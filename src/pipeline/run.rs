@@ -70,7 +70,8 @@ struct Answer {
     target: String,
     usage: Usage,
     cached: bool,
-    repaired: bool,
+    /// Checked against its terms (clean or repaired once); see `Entry::checked`.
+    checked: bool,
 }
 
 enum Slot {
@@ -206,7 +207,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
     for (unit, hit) in prepared.units.iter().zip(&prepared.hits) {
         if let Some(entry) = hit
             && job.options.repair
-            && !entry.repaired
+            && !entry.checked
             && !job
                 .terms
                 .missing(&unit.text, &entry.target, &unit.terms)
@@ -253,6 +254,8 @@ struct Runner<'a> {
     /// Units with the same key as a sent unit, which get its answer.
     followers: std::collections::HashMap<usize, Vec<usize>>,
     slots: Mutex<Vec<Slot>>,
+    /// Read-held by every cache commit in flight.
+    commits: std::sync::Arc<tokio::sync::RwLock<()>>,
     report: Mutex<RunReport>,
     permits: Semaphore,
     /// No request starts before this instant (set by a 429's Retry-After).
@@ -434,30 +437,43 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Stores answers in the cache (one durable commit) and in the slots.
-    fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
-        if let Some(cache) = self.job.cache {
-            let entries: Vec<(CacheKey, Entry)> = answers
-                .iter()
-                .map(|(u, a)| {
-                    (
-                        self.units[*u].key,
-                        Entry {
-                            target: a.target.clone(),
-                            usage: a.usage,
-                            repaired: a.repaired,
-                        },
-                    )
-                })
-                .collect();
-            cache.put_many(&entries)?;
-        }
-        let mut slots = self.slots.lock().expect("slots lock");
-        for (u, answer) in answers {
-            for &f in self.followers.get(&u).into_iter().flatten() {
-                slots[f] = Slot::Done(answer.clone());
+    /// Stores answers in the cache (one durable commit, on the blocking pool so that the
+    /// other requests go on meanwhile) and in the slots.
+    async fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
+        let entries: Vec<(CacheKey, Entry)> = answers
+            .iter()
+            .map(|(u, a)| {
+                (
+                    self.units[*u].key,
+                    Entry {
+                        target: a.target.clone(),
+                        usage: a.usage,
+                        checked: a.checked,
+                    },
+                )
+            })
+            .collect();
+        {
+            let mut slots = self.slots.lock().expect("slots lock");
+            for (u, answer) in answers {
+                for &f in self.followers.get(&u).into_iter().flatten() {
+                    slots[f] = Slot::Done(answer.clone());
+                }
+                slots[u] = Slot::Done(answer);
             }
-            slots[u] = Slot::Done(answer);
+        }
+        if let Some(cache) = self.job.cache {
+            let cache = cache.clone();
+            // Held until the commit is done, even when this future is dropped: a stopping
+            // run waits for every commit in flight (see `run`).
+            let pending = self.commits.clone().read_owned().await;
+            tokio::task::spawn_blocking(move || {
+                let result = cache.put_many(&entries);
+                drop(pending);
+                result
+            })
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         }
         Ok(())
     }
@@ -499,18 +515,25 @@ impl<'a> Runner<'a> {
                         .zip(outputs)
                         .zip(shares)
                         .map(|((&u, output), usage)| {
+                            let unit = &self.units[u];
+                            let clean = unit.terms.is_empty()
+                                || self
+                                    .job
+                                    .terms
+                                    .missing(&unit.text, &output.text, &unit.terms)
+                                    .is_empty();
                             (
                                 u,
                                 Answer {
                                     target: output.text,
                                     usage,
                                     cached: false,
-                                    repaired: false,
+                                    checked: clean,
                                 },
                             )
                         })
                         .collect();
-                    self.commit(answers)?;
+                    self.commit(answers).await?;
                     self.job.progress.advance(self.with_followers(&part));
                     answered.extend(part);
                 }
@@ -557,7 +580,7 @@ impl<'a> Runner<'a> {
         self.count(|r| r.repairs += 1);
         let batch = self.batch_of(&[unit], Some(enforce::repair_instruction(&missing)));
         let mut best = current;
-        best.repaired = true;
+        best.checked = true;
         match self.request(&batch).await {
             Attempt::Ok(mut outputs, usage) => {
                 let target = outputs.pop().map(|o| o.text).unwrap_or_default();
@@ -578,7 +601,7 @@ impl<'a> Runner<'a> {
                     .note(&format!("repair of {}: {reason}", self.units[unit].id));
             }
         }
-        self.commit(vec![(unit, best)])?;
+        self.commit(vec![(unit, best)]).await?;
         Ok(())
     }
 
@@ -589,7 +612,7 @@ impl<'a> Runner<'a> {
         }
         for &u in units {
             let answer = match &self.slots.lock().expect("slots lock")[u] {
-                Slot::Done(answer) if !answer.repaired => answer.clone(),
+                Slot::Done(answer) if !answer.checked => answer.clone(),
                 _ => continue,
             };
             let unit = &self.units[u];
@@ -661,7 +684,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
                     target: entry.target.clone(),
                     usage: entry.usage,
                     cached: true,
-                    repaired: entry.repaired,
+                    checked: entry.checked,
                 })
             }
             None => Slot::Pending,
@@ -686,6 +709,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         units: prepared.units,
         followers,
         slots: Mutex::new(slots),
+        commits: Default::default(),
         report: Mutex::new(RunReport {
             documents: sources.len(),
             segments: send.len(),
@@ -723,6 +747,8 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         stop
     };
     if let Some(stop) = stop {
+        // Answers received before the stop are stored before the run returns.
+        let _all_committed = runner.commits.write().await;
         let mut report = runner.report.lock().expect("report lock").clone();
         report.wall_time = started.elapsed();
         return Err(match stop {
@@ -778,12 +804,15 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
             let segment = &source.segments[unit.index];
             let (target, cached, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
-                    let mut flags: Vec<Flag> = job
-                        .terms
-                        .missing(&unit.text, &answer.target, &unit.terms)
-                        .iter()
-                        .map(enforce::missing_flag)
-                        .collect();
+                    let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
+                        Vec::new()
+                    } else {
+                        job.terms
+                            .missing(&unit.text, &answer.target, &unit.terms)
+                            .iter()
+                            .map(enforce::missing_flag)
+                            .collect()
+                    };
                     flags.extend(qa::check(
                         &unit.text,
                         &answer.target,
