@@ -673,6 +673,13 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         0 => info.default_concurrency.max(1),
         n => n,
     };
+    // Requests are spaced evenly (no burst); tokens may come in bursts up to a minute's worth.
+    let spaced = |n: u32| {
+        NonZeroU32::new(n).map(|n| {
+            let one = NonZeroU32::new(1).expect("1 is not zero");
+            RateLimiter::direct(Quota::per_minute(n).allow_burst(one))
+        })
+    };
     let minute = |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::direct(Quota::per_minute(n)));
     let mut slots = Vec::with_capacity(prepared.units.len());
     let mut cached = 0;
@@ -718,7 +725,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         }),
         permits: Semaphore::new(concurrency),
         not_before: Mutex::new(None),
-        rpm: job.options.rpm.and_then(minute),
+        rpm: job.options.rpm.and_then(spaced),
         tpm: job.options.tpm.and_then(|n| minute(n).map(|l| (l, n))),
     };
     job.progress.start(send.len(), cached);
