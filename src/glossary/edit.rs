@@ -134,29 +134,45 @@ pub(crate) fn render_entry(term: &NewTerm) -> String {
     doc.to_string()
 }
 
+/// Sets `key` to `new`, keeping the spacing and comments around an existing value.
+fn set(table: &mut Table, key: &str, new: Item) {
+    let mut new = new;
+    if let (Some(old), Some(value)) = (table.get(key).and_then(Item::as_value), new.as_value_mut())
+    {
+        *value.decor_mut() = old.decor().clone();
+    }
+    match table.get_mut(key) {
+        // Assigning through the existing slot keeps the key and its spacing.
+        Some(slot) => *slot = new,
+        None => {
+            table.insert(key, new);
+        }
+    }
+}
+
 /// Sets the entry's fields in `table`. With `only_given`, absent fields are left alone.
 fn fill(table: &mut Table, term: &NewTerm, only_given: bool) {
     if !only_given {
-        table.insert("source", value(term.source.as_str()));
+        set(table, "source", value(term.source.as_str()));
     }
     if let Some(target) = &term.target {
-        table.insert("target", value(target.as_str()));
+        set(table, "target", value(target.as_str()));
     }
     if let Some(first) = &term.first {
-        table.insert("first", value(first.as_str()));
+        set(table, "first", value(first.as_str()));
     }
     if !term.alternates.is_empty() {
         let array: Array = term.alternates.iter().map(String::as_str).collect();
-        table.insert("alternates", value(array));
+        set(table, "alternates", value(array));
     }
     if term.keep {
-        table.insert("keep", value(true));
+        set(table, "keep", value(true));
     }
     if term.case_sensitive {
-        table.insert("case_sensitive", value(true));
+        set(table, "case_sensitive", value(true));
     }
     if let Some(note) = &term.note {
-        table.insert("note", value(note.as_str()));
+        set(table, "note", value(note.as_str()));
     }
 }
 
