@@ -2,3 +2,4 @@
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
 mod common;
+mod glossary;
