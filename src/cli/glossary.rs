@@ -309,7 +309,12 @@ fn lint(paths: &[PathBuf], strict: bool) -> Result<ExitCode> {
         .filter(|f| f.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
-    eprintln!("lint: {errors} errors, {warnings} warnings");
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "lint: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
     let failed = errors > 0 || (strict && warnings > 0);
     Ok(if failed {
         ExitCode::from(1)
