@@ -56,9 +56,7 @@ pub enum DocumentError {
         column: usize,
         detail: String,
     },
-    #[error(
-        "{name}:{line}:{column}: byte offset {offset}: NUL byte: this looks like a binary file, not text"
-    )]
+    #[error("{name}:{line}:{column}: byte offset {offset}: NUL byte: this looks like a binary file, not text")]
     Binary {
         name: String,
         offset: usize,
@@ -100,10 +98,7 @@ impl Block {
     pub fn position_of(&self, offset: usize) -> (u32, usize) {
         let index = self.lines.partition_point(|&(start, _)| start <= offset);
         let (start, line) = self.lines[index.saturating_sub(1)];
-        let column = self.text[start..offset.min(self.text.len())]
-            .chars()
-            .count()
-            + 1;
+        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
         (line, column)
     }
 }
@@ -436,24 +431,13 @@ fn is_photo_credit(text: &str) -> bool {
             let after = text[i + '摄'.len_utf8()..].chars().next();
             // `摄` as a word of its own after names: preceded by a space or a name and
             // followed by nothing, a space or a slash (not 摄影师 inside a sentence).
-            let ends = matches!(
-                after,
-                None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜')
-            );
+            let ends = matches!(after, None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜'));
             ends && before.is_some()
         });
     credit_word
-        || [
-            "摄影：",
-            "摄影:",
-            "摄影/",
-            "图/",
-            "图／",
-            "图片来源",
-            "供图",
-        ]
-        .iter()
-        .any(|p| text.starts_with(p) || text.ends_with(p))
+        || ["摄影：", "摄影:", "摄影/", "图/", "图／", "图片来源", "供图"]
+            .iter()
+            .any(|p| text.starts_with(p) || text.ends_with(p))
 }
 
 /// A reporter credit: `本报记者 王亚同 中晓佳 …`, `本报记者 … 见习记者 …`, `新华社记者 张三`.
@@ -506,10 +490,7 @@ fn is_prose(text: &str) -> bool {
 fn starts_new_paragraph(block: &Classified) -> bool {
     let text = block.text.as_str();
     block.indented
-        || text.starts_with([
-            '“', '「', '『', '‘', '"', '(', '（', '【', '[', '《', '—', '●', '■', '◆', '·', '-',
-            '*',
-        ])
+        || text.starts_with(['“', '「', '『', '‘', '"', '(', '（', '【', '[', '《', '—', '●', '■', '◆', '·', '-', '*'])
         || starts_with_list_marker(text)
 }
 
@@ -525,7 +506,7 @@ fn starts_with_list_marker(text: &str) -> bool {
         (Some(a), _) if a.is_ascii_digit() => {
             let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
             let rest = &text[digits.len()..];
-            rest.starts_with(['.', '、', '．', ')', '）'])
+            rest.starts_with(['.', '、', '．', ')', '）']) 
         }
         _ => false,
     }
@@ -541,23 +522,18 @@ fn join_page_breaks(blocks: Vec<Classified>) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     let mut previous_open = false;
     for block in blocks {
-        let continues =
-            previous_open && block.kind == BlockKind::Paragraph && !starts_new_paragraph(&block);
+        let continues = previous_open
+            && block.kind == BlockKind::Paragraph
+            && !starts_new_paragraph(&block);
         previous_open = block.kind == BlockKind::Paragraph
             && is_prose(&block.text)
             && !ends_complete(&block.text);
         if continues {
-            let last = out
-                .last_mut()
-                .expect("previous_open implies a previous block");
+            let last = out.last_mut().expect("previous_open implies a previous block");
             let offset = last.text.len();
             last.page_breaks.push(offset);
-            last.lines.extend(
-                block
-                    .lines
-                    .iter()
-                    .map(|&(start, line)| (start + offset, line)),
-            );
+            last.lines
+                .extend(block.lines.iter().map(|&(start, line)| (start + offset, line)));
             last.text.push_str(&block.text);
             previous_open = is_prose(&last.text) && !ends_complete(&last.text);
             continue;
@@ -586,10 +562,7 @@ mod tests {
     }
 
     fn kinds(doc: &Document) -> Vec<(BlockKind, &str)> {
-        doc.blocks
-            .iter()
-            .map(|b| (b.kind, b.text.as_str()))
-            .collect()
+        doc.blocks.iter().map(|b| (b.kind, b.text.as_str())).collect()
     }
 
     #[test]
@@ -627,10 +600,7 @@ mod tests {
         );
         let got: Vec<BlockKind> = doc.blocks.iter().map(|b| b.kind).collect();
         use BlockKind::*;
-        assert_eq!(
-            got,
-            vec![Paragraph, Byline, Caption, Caption, Caption, Caption]
-        );
+        assert_eq!(got, vec![Paragraph, Byline, Caption, Caption, Caption, Caption]);
     }
 
     #[test]
@@ -645,10 +615,7 @@ mod tests {
         assert_eq!(
             kinds(&doc),
             vec![
-                (
-                    BlockKind::Paragraph,
-                    "继续围绕“芯屏器核网”加速补链成群,着力培育集成电路。"
-                ),
+                (BlockKind::Paragraph, "继续围绕“芯屏器核网”加速补链成群,着力培育集成电路。"),
                 (BlockKind::Paragraph, "下一段。"),
             ]
         );
@@ -663,8 +630,7 @@ mod tests {
     #[test]
     fn complete_paragraphs_are_not_glued() {
         // Ends with a mark, a colon, a closing quote, an ellipsis: real paragraph ends.
-        for first in ["第一段。", "如下：", "他说“好”", "等等……", "真的吗？”"]
-        {
+        for first in ["第一段。", "如下：", "他说“好”", "等等……", "真的吗？”"] {
             let doc = parse(&format!("前文，{first}\n\n第二段。"));
             assert_eq!(doc.blocks.len(), 2, "{first}");
         }
@@ -672,20 +638,13 @@ mod tests {
 
     #[test]
     fn unmarked_title_line_is_not_glued() {
-        let doc =
-            parse("抢抓数字经济发展机遇 推动大数据智能化创新发展\n\n习近平总书记在贺信中指出。");
+        let doc = parse("抢抓数字经济发展机遇 推动大数据智能化创新发展\n\n习近平总书记在贺信中指出。");
         assert_eq!(doc.blocks.len(), 2);
     }
 
     #[test]
     fn next_block_that_starts_a_paragraph_is_not_glued() {
-        for second in [
-            "“引语。”",
-            "一是加强合作。",
-            "（一）通道更通畅。",
-            "1. 数字产业。",
-            "　　缩进的段落。",
-        ] {
+        for second in ["“引语。”", "一是加强合作。", "（一）通道更通畅。", "1. 数字产业。", "　　缩进的段落。"] {
             let doc = parse(&format!("没有句末标点的一段，数据如下\n\n{second}"));
             assert_eq!(doc.blocks.len(), 2, "{second}");
         }
@@ -702,10 +661,7 @@ mod tests {
     #[test]
     fn several_breaks_in_one_paragraph() {
         let doc = parse("甲乙，丙\n\n丁，戊\n\n己。");
-        assert_eq!(
-            kinds(&doc),
-            vec![(BlockKind::Paragraph, "甲乙，丙丁，戊己。")]
-        );
+        assert_eq!(kinds(&doc), vec![(BlockKind::Paragraph, "甲乙，丙丁，戊己。")]);
         assert_eq!(doc.blocks[0].page_breaks.len(), 2);
     }
 
@@ -721,17 +677,9 @@ mod tests {
         assert_eq!(doc.encoding, Encoding::Gb18030);
         assert_eq!(doc.blocks, utf8.blocks);
         for little in [true, false] {
-            let mut bytes = if little {
-                vec![0xFF, 0xFE]
-            } else {
-                vec![0xFE, 0xFF]
-            };
+            let mut bytes = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
             for unit in text.encode_utf16() {
-                let pair = if little {
-                    unit.to_le_bytes()
-                } else {
-                    unit.to_be_bytes()
-                };
+                let pair = if little { unit.to_le_bytes() } else { unit.to_be_bytes() };
                 bytes.extend_from_slice(&pair);
             }
             assert_eq!(parse_bytes("a", &bytes).unwrap().blocks, utf8.blocks);

@@ -62,11 +62,7 @@ pub fn run(args: SplitArgs) -> Result<ExitCode> {
             SplitFormat::Tsv => {
                 for segment in &segments {
                     let text = bitext::util::escape_tsv(&segment.text);
-                    writeln!(
-                        out,
-                        "{}\t{}\t{}\t{text}",
-                        segment.id, segment.block, segment.kind
-                    )?;
+                    writeln!(out, "{}\t{}\t{}\t{text}", segment.id, segment.block, segment.kind)?;
                 }
             }
         }

@@ -99,10 +99,7 @@ fn boundaries(text: &str) -> Vec<usize> {
                 if ascii_quote_open {
                     close_quote(&mut quotes, '"');
                 } else {
-                    quotes.push(OpenQuote {
-                        open: '"',
-                        marks: 0,
-                    });
+                    quotes.push(OpenQuote { open: '"', marks: 0 });
                 }
                 ascii_quote_open = !ascii_quote_open;
             }
@@ -176,53 +173,16 @@ fn close_quote(quotes: &mut Vec<OpenQuote>, open: char) -> Option<OpenQuote> {
 fn is_inside_ascii_word(bytes: &[u8], i: usize) -> bool {
     let before = i.checked_sub(1).and_then(|j| bytes.get(j));
     let after = bytes.get(i + 1);
-    let wordy =
-        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b"/=&_-".contains(b));
+    let wordy = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b"/=&_-".contains(b));
     wordy(before) && wordy(after)
 }
 
 /// Verbs of saying, stating or perceiving that report a quotation (R5).
 const SPEECH_VERBS: [&str; 40] = [
-    "说",
-    "说道",
-    "表示",
-    "指出",
-    "介绍",
-    "介绍说",
-    "告诉记者",
-    "对记者说",
-    "坦言",
-    "认为",
-    "强调",
-    "称",
-    "表明",
-    "透露",
-    "感叹",
-    "感慨",
-    "感慨道",
-    "反问",
-    "回忆",
-    "回忆说",
-    "感受到",
-    "感到",
-    "笑着说",
-    "补充道",
-    "补充说",
-    "解释",
-    "解释说",
-    "谈到",
-    "提到",
-    "问",
-    "问道",
-    "答",
-    "答道",
-    "道",
-    "直言",
-    "相信",
-    "觉得",
-    "坦承",
-    "形容",
-    "评价",
+    "说", "说道", "表示", "指出", "介绍", "介绍说", "告诉记者", "对记者说", "坦言", "认为", "强调",
+    "称", "表明", "透露", "感叹", "感慨", "感慨道", "反问", "回忆", "回忆说", "感受到", "感到",
+    "笑着说", "补充道", "补充说", "解释", "解释说", "谈到", "提到", "问", "问道", "答", "答道",
+    "道", "直言", "相信", "觉得", "坦承", "形容", "评价",
 ];
 
 /// Punctuation that may follow the speech verb of an attribution clause.
@@ -241,8 +201,7 @@ const MAX_ATTRIBUTION_CHARS: usize = 64;
 fn starts_with_attribution(rest: &str) -> bool {
     let first = rest.chars().next();
     // A new quotation or a bracket is not a speaker.
-    if first.is_none_or(|c| c.is_whitespace() || "“「『‘\"(（《【".contains(c) || is_mark(c))
-    {
+    if first.is_none_or(|c| c.is_whitespace() || "“「『‘\"(（《【".contains(c) || is_mark(c)) {
         return false;
     }
     let mut seen = 0;
@@ -252,10 +211,7 @@ fn starts_with_attribution(rest: &str) -> bool {
         }
         if ends_attribution(c) && i > 0 {
             let clause = &rest[..i];
-            if SPEECH_VERBS
-                .iter()
-                .any(|verb| clause.ends_with(verb) && clause.len() > verb.len())
-            {
+            if SPEECH_VERBS.iter().any(|verb| clause.ends_with(verb) && clause.len() > verb.len()) {
                 return true;
             }
         }
@@ -272,10 +228,7 @@ mod tests {
     use super::*;
 
     fn split(text: &str) -> Vec<&str> {
-        sentence_ranges(text)
-            .into_iter()
-            .map(|r| &text[r])
-            .collect()
+        sentence_ranges(text).into_iter().map(|r| &text[r]).collect()
     }
 
     #[test]
@@ -290,10 +243,7 @@ mod tests {
         let text = "增长3.5%,达86.4亿元和1.2万亿元,约３．１４倍。会议10:30开始,7:40结束。";
         assert_eq!(
             split(text),
-            [
-                "增长3.5%,达86.4亿元和1.2万亿元,约３．１４倍。",
-                "会议10:30开始,7:40结束。"
-            ]
+            ["增长3.5%,达86.4亿元和1.2万亿元,约３．１４倍。", "会议10:30开始,7:40结束。"]
         );
         let text = "U.S. 与 Dr. Li 见面,Co., Ltd. 发布 v2.0 版本。下一句。";
         assert_eq!(split(text).len(), 2);
@@ -303,39 +253,21 @@ mod tests {
     fn ellipsis_dashes_semicolons_colons_do_not_split() {
         assert_eq!(split("某某……一个个“IP”出现。"), ["某某……一个个“IP”出现。"]);
         assert_eq!(split("等等……。下一句。"), ["等等……。", "下一句。"]);
-        assert_eq!(
-            split("他说——这是真的；那是假的：对。"),
-            ["他说——这是真的；那是假的：对。"]
-        );
-        assert_eq!(
-            split("一是加强;二是推进;三是落实。"),
-            ["一是加强;二是推进;三是落实。"]
-        );
+        assert_eq!(split("他说——这是真的；那是假的：对。"), ["他说——这是真的；那是假的：对。"]);
+        assert_eq!(split("一是加强;二是推进;三是落实。"), ["一是加强;二是推进;三是落实。"]);
     }
 
     #[test]
     fn closing_quotes_and_brackets_stay_with_their_sentence() {
-        assert_eq!(
-            split("他说完成了。”工区很忙。"),
-            ["他说完成了。”", "工区很忙。"]
-        );
-        assert_eq!(
-            split("（注：见上文。）下文。"),
-            ["（注：见上文。）", "下文。"]
-        );
-        assert_eq!(
-            split("要落到实处”。下一句。"),
-            ["要落到实处”。", "下一句。"]
-        );
+        assert_eq!(split("他说完成了。”工区很忙。"), ["他说完成了。”", "工区很忙。"]);
+        assert_eq!(split("（注：见上文。）下文。"), ["（注：见上文。）", "下文。"]);
+        assert_eq!(split("要落到实处”。下一句。"), ["要落到实处”。", "下一句。"]);
     }
 
     #[test]
     fn nested_quotes_split_inside() {
         let text = "“大家常说:‘我们做到了!’这话不夸张。我们还要努力。”";
-        assert_eq!(
-            split(text),
-            ["“大家常说:‘我们做到了!’", "这话不夸张。", "我们还要努力。”"]
-        );
+        assert_eq!(split(text), ["“大家常说:‘我们做到了!’", "这话不夸张。", "我们还要努力。”"]);
         assert_eq!(split("“A。B。”C。"), ["“A。", "B。”", "C。"]);
     }
 
@@ -348,10 +280,7 @@ mod tests {
         let text = "“指明了方向。”西部(重庆)科学城党工委副书记、管委会主任,重庆高新区党工委副书记、管委会主任商奎表示,科学城将推进。";
         assert_eq!(split(text).len(), 1);
         assert_eq!(split("“不仅有思想碰撞。”他表示,平台将转化成果。").len(), 1);
-        assert_eq!(
-            split("“我很期待。”居民蒋晓霞近年来深深感受到,生活变了。").len(),
-            1
-        );
+        assert_eq!(split("“我很期待。”居民蒋晓霞近年来深深感受到,生活变了。").len(), 1);
         assert_eq!(split("“好。”他说。").len(), 1);
     }
 
@@ -379,42 +308,24 @@ mod tests {
 
     #[test]
     fn quote_without_inner_mark_never_triggers_attribution_rule() {
-        assert_eq!(
-            split("“不再是障碍……”她介绍说,这是好事。"),
-            ["“不再是障碍……”她介绍说,这是好事。"]
-        );
+        assert_eq!(split("“不再是障碍……”她介绍说,这是好事。"), ["“不再是障碍……”她介绍说,这是好事。"]);
     }
 
     #[test]
     fn list_markers_stay_with_their_sentence() {
-        assert_eq!(
-            split("一是加快。二是推进。三是落实。"),
-            ["一是加快。", "二是推进。", "三是落实。"]
-        );
-        assert_eq!(
-            split("（一）通道更通畅。内容很多。"),
-            ["（一）通道更通畅。", "内容很多。"]
-        );
-        assert_eq!(
-            split("1. 数字产业。发展迅速。"),
-            ["1. 数字产业。", "发展迅速。"]
-        );
+        assert_eq!(split("一是加快。二是推进。三是落实。"), ["一是加快。", "二是推进。", "三是落实。"]);
+        assert_eq!(split("（一）通道更通畅。内容很多。"), ["（一）通道更通畅。", "内容很多。"]);
+        assert_eq!(split("1. 数字产业。发展迅速。"), ["1. 数字产业。", "发展迅速。"]);
     }
 
     #[test]
     fn text_ending_inside_an_open_quote() {
-        assert_eq!(
-            split("他说：“我们走。大家好"),
-            ["他说：“我们走。", "大家好"]
-        );
+        assert_eq!(split("他说：“我们走。大家好"), ["他说：“我们走。", "大家好"]);
     }
 
     #[test]
     fn urls_are_not_split() {
-        assert_eq!(
-            split("访问 http://a.cn/x.php?id=1 查看。好。"),
-            ["访问 http://a.cn/x.php?id=1 查看。", "好。"]
-        );
+        assert_eq!(split("访问 http://a.cn/x.php?id=1 查看。好。"), ["访问 http://a.cn/x.php?id=1 查看。", "好。"]);
     }
 
     #[test]
@@ -437,15 +348,9 @@ mod tests {
 
     #[test]
     fn ids_number_blocks_and_sentences_from_one() {
-        let doc = crate::document::parse_text(
-            "t",
-            "# 题\n\n甲。乙。\n\n丙。",
-            crate::document::Encoding::Utf8,
-        );
-        let ids: Vec<String> = segment_document(&doc)
-            .iter()
-            .map(|s| s.id.to_string())
-            .collect();
+        let doc =
+            crate::document::parse_text("t", "# 题\n\n甲。乙。\n\n丙。", crate::document::Encoding::Utf8);
+        let ids: Vec<String> = segment_document(&doc).iter().map(|s| s.id.to_string()).collect();
         assert_eq!(ids, ["b1.s1", "b2.s1", "b2.s2", "b3.s1"]);
     }
 
