@@ -4,4 +4,5 @@
 mod backends;
 mod common;
 mod gloss;
+mod glossary;
 mod split;
