@@ -13,6 +13,7 @@
 pub mod backend;
 pub mod config;
 pub mod document;
+pub mod export;
 pub mod glossary;
 pub mod model;
 pub mod split;

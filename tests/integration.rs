@@ -3,6 +3,7 @@
 
 mod backends;
 mod common;
+mod export;
 mod gloss;
 mod glossary;
 mod split;
