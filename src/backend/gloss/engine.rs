@@ -645,6 +645,29 @@ mod tests {
         assert!(!out.contains("implement implement"), "{out}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any mix of numerals, units, punctuation and words glosses without panicking, with
+        /// clean spacing, and keeps an inserted term verbatim.
+        #[test]
+        fn never_panics_and_keeps_terms(
+            chars in proptest::collection::vec(proptest::sample::select(
+                "一二两三十百千万亿〇零年月日号份第余多以上左右元%.,0123456789，。、“”‘’（）()—…！？：；\" 的了重庆经济发展5G个家项组吋ABCabc".chars().collect::<Vec<_>>()
+            ), 0..40),
+            at in 0usize..40,
+        ) {
+            let lex = Lexicon::global();
+            let mut text: String = chars.iter().collect();
+            let cut = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+            text.insert_str(cut, "两江新区");
+            let out = gloss_text(lex, &text, &[pair("两江新区", "Liangjiang New Area")]);
+            proptest::prop_assert!(out.contains("Liangjiang New Area"), "{:?} → {:?}", text, out);
+            proptest::prop_assert!(!out.contains("  "), "{:?} → {:?}", text, out);
+            proptest::prop_assert_eq!(out.trim(), out.as_str());
+        }
+    }
+
     #[test]
     fn full_width_punctuation_becomes_english() {
         let lex = Lexicon::global();
