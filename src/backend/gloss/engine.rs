@@ -176,6 +176,11 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("生活", "life"),
     ("成果", "achievements"),
     ("正在", "now"),
+    ("更多", "more"),
+    ("截至目前", "so far"),
+    ("截至", "as of"),
+    ("通达", "reaching"),
+    ("谈到", "said"),
     ("近", "nearly"),
 ];
 
@@ -477,7 +482,16 @@ fn dictionary_gloss(lex: &Lexicon, word: &str) -> Option<String> {
     let short = |s: &str| -> String {
         let s = s.split(", ").next().unwrap_or(s);
         let s = s.split(" or ").next().unwrap_or(s);
-        s.trim().to_string()
+        // Dictionary shorthand spelled out (a sense with it is only used as a fallback).
+        s.split_whitespace()
+            .map(|w| match w {
+                "sb" => "someone",
+                "sb's" => "someone's",
+                "sth" => "something",
+                other => other,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let usable = |s: &&String| {
         !s.starts_with(['-', '~'])
