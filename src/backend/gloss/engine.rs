@@ -181,6 +181,7 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("截至", "as of"),
     ("通达", "reaching"),
     ("谈到", "said"),
+    ("方面", "aspects"),
     ("近", "nearly"),
 ];
 
