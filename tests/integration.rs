@@ -5,5 +5,6 @@ mod backends;
 mod common;
 mod export;
 mod gloss;
+mod glossary;
 mod split;
 mod translate;
