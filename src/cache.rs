@@ -151,10 +151,18 @@ impl Cache {
             db: Arc::new(db),
             path,
         };
-        // Create the table so that readers always find it.
-        let txn = cache.db.begin_write().map_err(|e| cache.store(e))?;
-        txn.open_table(TABLE).map_err(|e| cache.store(e))?;
-        txn.commit().map_err(|e| cache.store(e))?;
+        // Create the table (once) so that readers always find it.
+        let exists = cache
+            .db
+            .begin_read()
+            .map_err(|e| cache.store(e))?
+            .open_table(TABLE)
+            .is_ok();
+        if !exists {
+            let txn = cache.db.begin_write().map_err(|e| cache.store(e))?;
+            txn.open_table(TABLE).map_err(|e| cache.store(e))?;
+            txn.commit().map_err(|e| cache.store(e))?;
+        }
         Ok(cache)
     }
 

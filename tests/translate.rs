@@ -1177,3 +1177,35 @@ async fn cli_ctrl_c_stops_cleanly_keeping_the_cache() {
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(stats["entries"], first);
 }
+
+#[test]
+fn cli_dry_run_needs_no_key_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A base URL nothing listens on: a request would fail the run.
+    let output = common::bitext()
+        .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "openai",
+        ])
+        .args(["--dry-run", "--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "74 segments, 0 cached, 5 requests to openai (0 repairs), estimated tokens "
+        ),
+        "{first}"
+    );
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+}
