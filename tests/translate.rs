@@ -489,6 +489,7 @@ async fn auth_stops_at_once_keeping_answers_in_the_cache() {
         error,
         answered,
         report,
+        ..
     } = &err
     else {
         panic!("{err}");
@@ -502,6 +503,11 @@ async fn auth_stops_at_once_keeping_answers_in_the_cache() {
     assert_eq!(report.requests, 3);
     assert!(err.to_string().contains("authentication failed"), "{err}");
     assert!(err.to_string().contains("check SCRIPTED_KEY"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("answered so far are kept in the cache)"),
+        "{err}"
+    );
 
     // Resume: only the segments not yet answered are requested.
     let mut backend = Scripted::new(vec![]);
@@ -1208,4 +1214,39 @@ fn cli_dry_run_needs_no_key_and_sends_nothing() {
         "{first}"
     );
     assert_eq!(stdout.lines().count(), 6, "{stdout}");
+
+    // With prices configured, the plan gives a cost.
+    let cfg = dir.path().join("bitext.toml");
+    std::fs::write(
+        &cfg,
+        "[backend.openai]\nprice_input = 0.15\nprice_output = 0.60\n",
+    )
+    .unwrap();
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "openai",
+        ])
+        .args(["--dry-run", "--config"])
+        .arg(&cfg)
+        .arg("--cache")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains(", estimated cost 0.00"),
+        "{stdout}"
+    );
 }

@@ -43,10 +43,12 @@ pub struct Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// Authentication, quota or configuration: no other request could succeed.
-    #[error("{error} (run stopped; {answered} segments answered so far are kept in the cache)")]
+    #[error("{error} (run stopped; {answered} segments answered so far{})", if *cached { " are kept in the cache" } else { ", not cached (--no-cache)" })]
     Fatal {
         error: BackendError,
         answered: usize,
+        /// Whether the answers are in the cache.
+        cached: bool,
         report: Box<RunReport>,
     },
     #[error(transparent)]
@@ -762,6 +764,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
             Stop::Fatal(error) => PipelineError::Fatal {
                 error,
                 answered: runner.answered(),
+                cached: job.cache.is_some(),
                 report: Box::new(report),
             },
             Stop::Cache(e) => PipelineError::Cache(e),
