@@ -612,6 +612,7 @@ impl<'a> Runner<'a> {
         if !self.options().repair {
             return Ok(());
         }
+        let mut repairs = Vec::new();
         for &u in units {
             let answer = match &self.slots.lock().expect("slots lock")[u] {
                 Slot::Done(answer) if !answer.checked => answer.clone(),
@@ -623,9 +624,11 @@ impl<'a> Runner<'a> {
                 .terms
                 .missing(&unit.text, &answer.target, &unit.terms);
             if !missing.is_empty() {
-                self.repair(u, answer, missing).await?;
+                repairs.push(self.repair(u, answer, missing));
             }
         }
+        // Side by side; the semaphore still bounds the requests in flight.
+        futures::future::try_join_all(repairs).await?;
         Ok(())
     }
 }
