@@ -1,0 +1,716 @@
+//! Lexical evidence between a Chinese and an English sentence: dictionary glosses of the
+//! Chinese words (the `gloss` bridge), glossary terms, numbers and Latin tokens, compared with
+//! the stemmed content words of the English sentence.
+//!
+//! Every Chinese word becomes a set of English stems (its "gloss"); an English sentence is a
+//! set of stems. A word is *matched* by an English sentence when one of its stems occurs there;
+//! an English stem is matched when some word of the Chinese side glosses to it. Words carry an
+//! IDF weight computed over the document, so frequent words count little.
+
+use std::collections::HashMap;
+
+/// A Chinese→English dictionary: a word segmenter and the English senses of a word.
+/// The offline CC-CEDICT lexicon (`backend::gloss::Lexicon`) implements it.
+pub trait Dictionary: Sync {
+    /// Cuts a Chinese text into words (slices of `text`).
+    fn segment<'a>(&self, text: &'a str) -> Vec<&'a str>;
+    /// English senses of a word, if it is in the dictionary.
+    fn senses(&self, word: &str) -> Option<&[String]>;
+}
+
+/// A glossary term found in a Chinese sentence: the English renderings that count as a match.
+pub trait TermSource: Sync {
+    /// The English renderings (target, first form, alternates) of every term found in `zh`.
+    fn find(&self, zh: &str) -> Vec<Vec<String>>;
+}
+
+/// Most senses' stems kept for one word (dictionary entries of common characters are long).
+const MAX_STEMS: usize = 24;
+/// Bits of the match masks: words of a sentence past this index share the last bits.
+pub const MASK_BITS: usize = 128;
+
+/// Function words of English, dropped from both the sentences and the dictionary senses.
+const STOP: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "s",
+    "t",
+    "d",
+    "ll",
+    "m",
+    "re",
+    "ve",
+    "don",
+    "didn",
+    "won",
+    "isn",
+    "wasn",
+    "one's",
+    "oneself",
+    "sth",
+    "sb",
+    "etc",
+    "lit",
+    "fig",
+    "abbr",
+    "used",
+    "variant",
+    "see",
+    "cl",
+    "pr",
+    "esp",
+    "also",
+    "e",
+    "g",
+    "something",
+    "someone",
+    "somebody",
+    "particle",
+    "classifier",
+    "measure",
+    "word",
+    "modal",
+    "indicating",
+    "marker",
+    "suffix",
+    "prefix",
+    "surname",
+    "old",
+    "archaic",
+    "name",
+    "kind",
+    "sort",
+    "certain",
+    "said",
+    "say",
+    "says",
+    "like",
+    "get",
+    "got",
+    "let",
+    "make",
+    "made",
+    "go",
+    "went",
+    "come",
+    "came",
+    "one",
+    "us",
+    "oh",
+    "yes",
+    "well",
+    "may",
+    "might",
+    "must",
+    "shall",
+];
+
+fn is_stop(word: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| STOP.iter().copied().collect())
+        .contains(word)
+}
+
+/// A light English stemmer: plural, past, gerund and adverb endings and a final `e`, so that
+/// `loves`, `loved`, `loving` and `love` share one stem.
+pub fn stem(word: &str) -> String {
+    let mut w = word.to_ascii_lowercase();
+    if let Some(base) = w.strip_suffix("'s") {
+        w = base.to_string();
+    }
+    let n = w.len();
+    if n > 4 && w.ends_with("ies") {
+        w.truncate(n - 3);
+        w.push('y');
+    } else if n > 4 && w.ends_with("sses") {
+        w.truncate(n - 2);
+    } else if n > 3
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !w.ends_with("is")
+    {
+        w.truncate(n - 1);
+    }
+    let n = w.len();
+    if n > 5 && w.ends_with("ing") {
+        w.truncate(n - 3);
+        undouble(&mut w);
+    } else if n > 4 && w.ends_with("ed") {
+        w.truncate(n - 2);
+        undouble(&mut w);
+    } else if n > 5 && w.ends_with("ly") {
+        w.truncate(n - 2);
+    }
+    if w.len() > 3 && w.ends_with('e') {
+        w.pop();
+    }
+    if w.len() > 3 && w.ends_with('y') {
+        w.pop();
+        w.push('i');
+    }
+    w
+}
+
+fn undouble(w: &mut String) {
+    let b = w.as_bytes();
+    let n = b.len();
+    if n >= 2 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+        w.pop();
+    }
+}
+
+/// Lower-case ASCII words and digit runs of an English text, with the stop words dropped and
+/// the words stemmed. Digit runs become `#123` (so they only match numbers).
+pub fn english_tokens(text: &str, out: &mut Vec<String>) {
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<String>| {
+        if word.is_empty() {
+            return;
+        }
+        if word.as_bytes()[0].is_ascii_digit() {
+            out.push(format!("#{word}"));
+        } else {
+            let lower = word.to_ascii_lowercase();
+            if !is_stop(&lower) && lower.len() > 1 {
+                out.push(stem(&lower));
+            }
+        }
+        word.clear();
+    };
+    let mut digits = false;
+    for c in text.chars() {
+        let c = fold_width(c);
+        if c.is_ascii_alphabetic() {
+            if digits {
+                flush(&mut word, out);
+            }
+            digits = false;
+            word.push(c);
+        } else if c.is_ascii_digit() {
+            if !digits {
+                flush(&mut word, out);
+            }
+            digits = true;
+            word.push(c);
+        } else if (c == ',' || c == '.') && digits {
+            // 1,000 and 3.5 stay one number; a trailing mark is dropped below.
+            word.push(c);
+        } else {
+            flush(&mut word, out);
+            digits = false;
+        }
+        if !digits && !word.is_empty() && word.ends_with(['.', ',']) {
+            word.pop();
+        }
+    }
+    while word.ends_with(['.', ',']) {
+        word.pop();
+    }
+    flush(&mut word, out);
+}
+
+/// Full-width ASCII forms to ASCII.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
+}
+
+/// Number of characters that carry length (letters, digits, Han), for the length model.
+pub fn text_length(text: &str) -> u32 {
+    text.chars().filter(|c| !c.is_whitespace()).count() as u32
+}
+
+/// Interned stems: ids are dense from 0.
+#[derive(Debug, Default)]
+pub struct Interner {
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.map.get(word) {
+            return id;
+        }
+        let id = self.map.len() as u32;
+        self.map.insert(word.to_string(), id);
+        id
+    }
+
+    pub fn get(&self, word: &str) -> Option<u32> {
+        self.map.get(word).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// One Chinese content word: its document-level id, IDF weight and gloss stems.
+#[derive(Debug, Clone)]
+pub struct ZhWord {
+    pub key: u32,
+    pub weight: f32,
+    pub stems: Vec<u32>,
+}
+
+/// A Chinese sentence's features.
+#[derive(Debug, Clone, Default)]
+pub struct ZhSentence {
+    pub length: u32,
+    pub words: Vec<ZhWord>,
+    pub total: f32,
+}
+
+/// An English sentence's features: unique stems (sorted), their weights and a 64-bit
+/// signature of the stems for quick rejection.
+#[derive(Debug, Clone, Default)]
+pub struct EnSentence {
+    pub length: u32,
+    pub stems: Vec<u32>,
+    pub weights: Vec<f32>,
+    pub signature: u64,
+    pub total: f32,
+}
+
+impl EnSentence {
+    fn position(&self, stem: u32) -> Option<usize> {
+        if self.signature & (1u64 << (stem % 64)) == 0 {
+            return None;
+        }
+        self.stems.binary_search(&stem).ok()
+    }
+}
+
+/// Features of both sides of a document.
+#[derive(Debug, Default)]
+pub struct Features {
+    pub zh: Vec<ZhSentence>,
+    pub en: Vec<EnSentence>,
+    /// Number of distinct Chinese word keys (for learned associations).
+    pub zh_keys: usize,
+    pub stems: Interner,
+}
+
+/// The gloss stems of a dictionary word: the content words of its senses, stemmed, in order
+/// of first appearance, at most [`MAX_STEMS`]. Parentheticals and cross-references are dropped.
+pub fn sense_stems(senses: &[String], out: &mut Vec<String>) {
+    let mut tokens = Vec::new();
+    for sense in senses {
+        let lower = sense.trim().to_ascii_lowercase();
+        if lower.starts_with("variant of")
+            || lower.starts_with("old variant")
+            || lower.starts_with("see ")
+            || lower.starts_with("cl:")
+            || lower.starts_with("used in")
+            || lower.starts_with("erhua variant")
+            || lower.starts_with("japanese variant")
+        {
+            continue;
+        }
+        let mut clean = String::with_capacity(lower.len());
+        let mut depth = 0u32;
+        for c in lower.chars() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => clean.push(c),
+                _ => {}
+            }
+        }
+        tokens.clear();
+        english_tokens(&clean, &mut tokens);
+        for t in tokens.drain(..) {
+            if !out.contains(&t) {
+                out.push(t);
+                if out.len() >= MAX_STEMS {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Builder inputs besides the texts.
+pub struct Sources<'a> {
+    pub dictionary: Option<&'a dyn Dictionary>,
+    pub terms: Option<&'a dyn TermSource>,
+}
+
+/// Splits a Chinese text into words without a dictionary: runs of Han characters one
+/// character a word, ASCII runs one word.
+fn segment_plain(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let c2 = fold_width(c);
+        if c2.is_ascii_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+            }
+            continue;
+        }
+        if let Some(s) = start.take() {
+            out.push(&text[s..i]);
+        }
+        if is_han(c) {
+            out.push(&text[i..i + c.len_utf8()]);
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+impl Features {
+    /// Extracts the features of both sides.
+    pub fn build(zh: &[&str], en: &[&str], sources: &Sources<'_>) -> Features {
+        let mut stems = Interner::default();
+        let mut keys = Interner::default();
+        let mut gloss_cache: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut scratch = Vec::new();
+        // Chinese side: words with their gloss stems (and key ids for IDF).
+        type Glossed = Vec<(u32, Vec<u32>)>;
+        let mut zh_raw: Vec<(u32, Glossed)> = Vec::with_capacity(zh.len());
+        for text in zh {
+            let words = match sources.dictionary {
+                Some(d) => d.segment(text),
+                None => segment_plain(text),
+            };
+            let mut list: Vec<(u32, Vec<u32>)> = Vec::new();
+            for word in words {
+                let word = word.trim();
+                if word.is_empty() {
+                    continue;
+                }
+                let glossed = match gloss_cache.get(word) {
+                    Some(g) => g.clone(),
+                    None => {
+                        let g = gloss_word(word, sources.dictionary, &mut stems, &mut scratch);
+                        gloss_cache.insert(word.to_string(), g.clone());
+                        g
+                    }
+                };
+                if glossed.is_empty() {
+                    continue;
+                }
+                list.push((keys.id(word), glossed));
+            }
+            if let Some(terms) = sources.terms {
+                for renderings in terms.find(text) {
+                    let mut g = Vec::new();
+                    for r in &renderings {
+                        scratch.clear();
+                        english_tokens(r, &mut scratch);
+                        for t in scratch.drain(..) {
+                            let id = stems.id(&t);
+                            if !g.contains(&id) {
+                                g.push(id);
+                            }
+                        }
+                    }
+                    if !g.is_empty() {
+                        let key = keys.id(&format!("\u{1}term:{}", renderings.join("|")));
+                        list.push((key, g));
+                    }
+                }
+            }
+            zh_raw.push((text_length(text), list));
+        }
+        // English side.
+        let mut en_raw: Vec<(u32, Vec<u32>)> = Vec::with_capacity(en.len());
+        for text in en {
+            scratch.clear();
+            english_tokens(text, &mut scratch);
+            let mut ids: Vec<u32> = scratch.drain(..).map(|t| stems.id(&t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            en_raw.push((text_length(text), ids));
+        }
+        // IDF weights over the document's sentences.
+        let mut zh_df = vec![0u32; keys.len()];
+        for (_, list) in &zh_raw {
+            let mut seen: Vec<u32> = list.iter().map(|(k, _)| *k).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for k in seen {
+                zh_df[k as usize] += 1;
+            }
+        }
+        let mut en_df = vec![0u32; stems.len()];
+        for (_, ids) in &en_raw {
+            for &s in ids {
+                en_df[s as usize] += 1;
+            }
+        }
+        let idf =
+            |df: u32, n: usize| -> f32 { ((n as f32 + 1.0) / (df as f32 + 0.5)).ln().max(0.1) };
+        let zn = zh_raw.len().max(1);
+        let en_n = en_raw.len().max(1);
+        let zh_out = zh_raw
+            .into_iter()
+            .map(|(length, list)| {
+                let words: Vec<ZhWord> = list
+                    .into_iter()
+                    .map(|(key, stems)| ZhWord {
+                        key,
+                        weight: idf(zh_df[key as usize], zn),
+                        stems,
+                    })
+                    .collect();
+                let total = words.iter().map(|w| w.weight).sum();
+                ZhSentence {
+                    length,
+                    words,
+                    total,
+                }
+            })
+            .collect();
+        let en_out = en_raw
+            .into_iter()
+            .map(|(length, ids)| {
+                let weights: Vec<f32> = ids.iter().map(|&s| idf(en_df[s as usize], en_n)).collect();
+                let signature = ids.iter().fold(0u64, |sig, &s| sig | (1u64 << (s % 64)));
+                let total = weights.iter().sum();
+                EnSentence {
+                    length,
+                    stems: ids,
+                    weights,
+                    signature,
+                    total,
+                }
+            })
+            .collect();
+        Features {
+            zh: zh_out,
+            en: en_out,
+            zh_keys: keys.len(),
+            stems,
+        }
+    }
+
+    /// Which words of Chinese sentence `i` are matched by English sentence `j` (bit `k` for
+    /// word `k`) and which stems of `j` are matched by `i` (bit `p` for stem position `p`).
+    pub fn masks(&self, i: usize, j: usize) -> (u128, u128) {
+        let z = &self.zh[i];
+        let e = &self.en[j];
+        let mut zm = 0u128;
+        let mut em = 0u128;
+        if e.stems.is_empty() {
+            return (0, 0);
+        }
+        for (k, word) in z.words.iter().enumerate() {
+            for &s in &word.stems {
+                if let Some(p) = e.position(s) {
+                    zm |= 1u128 << k.min(MASK_BITS - 1);
+                    em |= 1u128 << p.min(MASK_BITS - 1);
+                }
+            }
+        }
+        (zm, em)
+    }
+}
+
+/// Gloss stems of one Chinese word: dictionary senses, else the senses of its characters;
+/// ASCII words and numbers gloss to themselves.
+fn gloss_word(
+    word: &str,
+    dictionary: Option<&dyn Dictionary>,
+    stems: &mut Interner,
+    scratch: &mut Vec<String>,
+) -> Vec<u32> {
+    scratch.clear();
+    let folded: String = word.chars().map(fold_width).collect();
+    if folded.chars().any(|c| c.is_ascii_alphanumeric()) {
+        english_tokens(&folded, scratch);
+    } else if !word.chars().any(is_han) {
+        return Vec::new();
+    } else if let Some(dict) = dictionary {
+        if let Some(senses) = dict.senses(word) {
+            sense_stems(senses, scratch);
+        } else {
+            for (i, c) in word.char_indices() {
+                if let Some(senses) = dict.senses(&word[i..i + c.len_utf8()]) {
+                    let mut part = Vec::new();
+                    sense_stems(senses, &mut part);
+                    for t in part.into_iter().take(MAX_STEMS / 2) {
+                        if !scratch.contains(&t) {
+                            scratch.push(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    scratch.iter().map(|t| stems.id(t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stemmer_joins_inflections() {
+        for w in ["loves", "loved", "loving", "love"] {
+            assert_eq!(stem(w), "lov", "{w}");
+        }
+        assert_eq!(stem("cities"), "citi");
+        assert_eq!(stem("city"), "citi");
+        assert_eq!(stem("running"), "run");
+        assert_eq!(stem("glass"), "glass");
+    }
+
+    #[test]
+    fn english_tokens_drop_stop_words_and_keep_numbers() {
+        let mut out = Vec::new();
+        english_tokens("The 2021 Expo drew 1,200 firms, and it was big.", &mut out);
+        assert_eq!(out, ["#2021", "expo", "drew", "#1,200", "firm", "big"]);
+    }
+
+    #[test]
+    fn senses_lose_parentheticals_and_cross_references() {
+        let senses = vec![
+            "to love (sb)".to_string(),
+            "variant of 愛|爱".to_string(),
+            "affection".to_string(),
+        ];
+        let mut out = Vec::new();
+        sense_stems(&senses, &mut out);
+        assert_eq!(out, ["lov", "affection"]);
+    }
+}
