@@ -2,6 +2,8 @@
 //! its own wire format, limits and errors; the pipeline (batching, retries, enforcement, cache)
 //! sees only [`Backend`].
 
+pub mod gloss;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
