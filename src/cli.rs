@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod align;
+mod check;
+mod glossary;
 mod split;
 
 #[derive(Debug, Parser)]
@@ -26,6 +28,10 @@ enum Command {
     Split(split::SplitArgs),
     /// Align a Chinese text with its English translation, sentence by sentence.
     Align(align::AlignArgs),
+    /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
+    Glossary(glossary::GlossaryArgs),
+    /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
+    Check(check::CheckArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -34,6 +40,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Split(args) => split::run(args),
         Command::Align(args) => align::run(args),
+        Command::Glossary(args) => glossary::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

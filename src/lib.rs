@@ -13,6 +13,7 @@
 pub mod align;
 pub mod backend;
 pub mod document;
+pub mod glossary;
 pub mod model;
 pub mod split;
 pub mod util;

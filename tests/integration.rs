@@ -4,3 +4,4 @@
 mod common;
 mod split;
 mod gloss;
+mod glossary;
