@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod align;
 mod check;
 mod glossary;
+pub mod export;
 mod split;
 
 #[derive(Debug, Parser)]
@@ -32,6 +33,9 @@ enum Command {
     Glossary(glossary::GlossaryArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
     Check(check::CheckArgs),
+    /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
+    /// Markdown or JSON.
+    Export(export::ExportArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -42,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Align(args) => align::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -14,6 +14,7 @@ pub mod align;
 pub mod backend;
 pub mod document;
 pub mod glossary;
+pub mod export;
 pub mod model;
 pub mod split;
 pub mod util;

@@ -5,3 +5,4 @@ mod common;
 mod split;
 mod gloss;
 mod glossary;
+mod export;
