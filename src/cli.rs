@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 mod align;
 mod check;
-mod glossary;
 pub mod export;
+mod glossary;
 mod split;
 
 #[derive(Debug, Parser)]

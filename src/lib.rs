@@ -13,8 +13,8 @@
 pub mod align;
 pub mod backend;
 pub mod document;
-pub mod glossary;
 pub mod export;
+pub mod glossary;
 pub mod model;
 pub mod split;
 pub mod util;

@@ -16,6 +16,36 @@ pub trait Dictionary: Sync {
     fn segment<'a>(&self, text: &'a str) -> Vec<&'a str>;
     /// English senses of a word, if it is in the dictionary.
     fn senses(&self, word: &str) -> Option<&[String]>;
+    /// Pinyin with tone numbers (`Chong2 qing4`) of a headword, for names.
+    fn pinyin(&self, _word: &str) -> Option<&str> {
+        None
+    }
+    /// Pinyin of a character's surname reading (`曾` → `Zeng1`).
+    fn surname_pinyin(&self, _word: &str) -> Option<&str> {
+        None
+    }
+    /// Whether a headword is a proper noun.
+    fn is_proper(&self, _word: &str) -> bool {
+        false
+    }
+}
+
+impl Dictionary for crate::backend::gloss::Lexicon {
+    fn segment<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        crate::backend::gloss::Lexicon::segment(self, text)
+    }
+    fn senses(&self, word: &str) -> Option<&[String]> {
+        crate::backend::gloss::Lexicon::senses(self, word)
+    }
+    fn pinyin(&self, word: &str) -> Option<&str> {
+        crate::backend::gloss::Lexicon::pinyin(self, word)
+    }
+    fn surname_pinyin(&self, word: &str) -> Option<&str> {
+        crate::backend::gloss::Lexicon::surname_pinyin(self, word)
+    }
+    fn is_proper(&self, word: &str) -> bool {
+        crate::backend::gloss::Lexicon::is_proper(self, word)
+    }
 }
 
 /// A glossary term found in a Chinese sentence: the English renderings that count as a match.
@@ -646,6 +676,56 @@ impl Features {
     }
 }
 
+/// Lower-case toneless syllables of a CC-CEDICT pinyin (`Chong2 qing4` → `chong`, `qing`).
+fn pinyin_syllables(pinyin: &str) -> Vec<String> {
+    pinyin
+        .split_whitespace()
+        .map(|s| {
+            s.replace("u:", "u")
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Romanised forms of a word missing from the dictionary that may be a personal name
+/// (2-4 Han characters): the surname's pinyin and the given name's syllables run together
+/// (`韦小宝` → `wei`, `xiaobao`), and the whole name run together.
+fn name_forms(word: &str, dict: &dyn Dictionary, out: &mut Vec<String>) {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    if !(2..=4).contains(&chars.len()) || !chars.iter().all(|&(_, c)| is_han(c)) {
+        return;
+    }
+    let mut syllables = Vec::new();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let ch = &word[i..i + c.len_utf8()];
+        let py = if k == 0 {
+            dict.surname_pinyin(ch).or_else(|| dict.pinyin(ch))
+        } else {
+            dict.pinyin(ch)
+        };
+        let Some(py) = py else { return };
+        syllables.extend(pinyin_syllables(py).into_iter().take(1));
+    }
+    if syllables.len() != chars.len() {
+        return;
+    }
+    let mut text = syllables[0].clone();
+    text.push(' ');
+    text.push_str(&syllables[1..].concat());
+    text.push(' ');
+    text.push_str(&syllables.concat());
+    if syllables.len() == 3 {
+        // `Bao-yu` style: the given name's syllables one by one.
+        text.push(' ');
+        text.push_str(&syllables[1..].join(" "));
+    }
+    english_tokens(&text, out);
+}
+
 /// Gloss stems of one Chinese word: dictionary senses, else the senses of its characters;
 /// ASCII words and numbers gloss to themselves.
 fn gloss_word(
@@ -663,7 +743,14 @@ fn gloss_word(
     } else if let Some(dict) = dictionary {
         if let Some(senses) = dict.senses(word) {
             sense_stems(senses, scratch);
+            if dict.is_proper(word)
+                && let Some(py) = dict.pinyin(word)
+            {
+                let syllables = pinyin_syllables(py);
+                english_tokens(&syllables.concat(), scratch);
+            }
         } else {
+            name_forms(word, dict, scratch);
             for (i, c) in word.char_indices() {
                 if let Some(senses) = dict.senses(&word[i..i + c.len_utf8()]) {
                     let mut part = Vec::new();
