@@ -1,8 +1,9 @@
 //! All integration tests are modules of this one test binary (one link step; see Cargo.toml).
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
+mod align;
 mod common;
-mod split;
+mod export;
 mod gloss;
 mod glossary;
-mod export;
+mod split;

@@ -13,14 +13,21 @@ pub struct LengthModel {
     pub smooth: f64,
 }
 
+/// English characters per Chinese character in typical zh→en translations.
+pub const TYPICAL_RATIO: f64 = 3.5;
+/// Weight of [`TYPICAL_RATIO`] in the estimate, in Chinese characters.
+const PSEUDO_ZH: f64 = 100.0;
+
 impl LengthModel {
     /// Estimates the ratio from the total lengths of both sides; falls back to 3.5 English
     /// characters per Chinese character (typical of zh→en) when one side is empty.
     pub fn estimate(zh_total: u64, en_total: u64, sigma: f64, smooth: f64) -> LengthModel {
+        // Shrunk towards the typical ratio by a pseudo-count, so that a short document (or
+        // one with an untranslated passage) does not get an extreme ratio.
         let ratio = if zh_total > 0 && en_total > 0 {
-            en_total as f64 / zh_total as f64
+            (en_total as f64 + TYPICAL_RATIO * PSEUDO_ZH) / (zh_total as f64 + PSEUDO_ZH)
         } else {
-            3.5
+            TYPICAL_RATIO
         };
         LengthModel {
             log_ratio: ratio.ln(),
@@ -49,10 +56,13 @@ mod tests {
 
     #[test]
     fn ratio_is_estimated_and_cost_is_lowest_at_it() {
-        let m = LengthModel::estimate(100, 410, 0.5, 10.0);
-        assert!((m.ratio() - 4.1).abs() < 1e-9);
-        assert!(m.cost(10, 41) < 1e-9);
+        let m = LengthModel::estimate(10_000, 41_000, 0.5, 10.0);
+        assert!((m.ratio() - 4.1).abs() < 0.01);
+        assert!(m.cost(10, 41) < 1e-3);
         assert!(m.cost(10, 41) < m.cost(10, 20));
+        // A short document is pulled towards the typical ratio.
+        let short = LengthModel::estimate(20, 20, 0.5, 10.0);
+        assert!(short.ratio() > 2.5 && short.ratio() < 3.5);
         assert!(m.cost(10, 20) < m.cost(10, 5));
         assert!(m.cost(10, 82) > 0.5);
     }

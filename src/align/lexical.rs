@@ -54,6 +54,40 @@ pub trait TermSource: Sync {
     fn find(&self, zh: &str) -> Vec<Vec<String>>;
 }
 
+/// Glossary terms as lexical anchors: every term found in a Chinese sentence counts as a
+/// word whose glosses are its renderings (`target`, `first`, `alternates`; the source itself
+/// for `keep` entries).
+pub struct GlossaryTerms {
+    glossary: crate::glossary::Glossary,
+    matcher: crate::glossary::Matcher,
+}
+
+impl GlossaryTerms {
+    pub fn new(glossary: crate::glossary::Glossary) -> GlossaryTerms {
+        let matcher = glossary.matcher();
+        GlossaryTerms { glossary, matcher }
+    }
+}
+
+impl TermSource for GlossaryTerms {
+    fn find(&self, zh: &str) -> Vec<Vec<String>> {
+        self.matcher
+            .find(zh)
+            .into_iter()
+            .map(|m| {
+                let term = &self.glossary.terms[m.term];
+                let mut renderings: Vec<String> = term.target.iter().cloned().collect();
+                renderings.extend(term.first.iter().cloned());
+                renderings.extend(term.alternates.iter().cloned());
+                if term.keep || renderings.is_empty() {
+                    renderings.push(term.source.clone());
+                }
+                renderings
+            })
+            .collect()
+    }
+}
+
 /// Most senses' stems kept for one word (dictionary entries of common characters are long).
 const MAX_STEMS: usize = 24;
 /// Bits of the match masks: words of a sentence past this index share the last bits.

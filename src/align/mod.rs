@@ -71,7 +71,7 @@ impl Default for Params {
             sigma: 0.4,
             smooth: 10.0,
             prior: 1.0,
-            null: -4.0,
+            null: -1.0,
             band: 40,
             band_refine: 12,
             passes: 2,
@@ -81,8 +81,8 @@ impl Default for Params {
 
 /// Bead shapes and their relative frequency (MAC-Dev gold, smoothed).
 pub const SHAPES: &[((usize, usize), f64)] = &[
-    ((1, 0), 0.0045),
-    ((0, 1), 0.002),
+    ((1, 0), 0.02),
+    ((0, 1), 0.01),
     ((1, 1), 0.62),
     ((1, 2), 0.21),
     ((2, 1), 0.05),
@@ -486,31 +486,4 @@ pub fn to_bitext(zh: &[Segment], en: &[&str], links: &[Link], meta: Meta) -> Bit
         });
     }
     bitext
-}
-
-/// A bitext made by [`to_bitext`] as TSV: `id`, source ids, target ids, score, source, target
-/// (a header line first; texts escaped with [`crate::util::escape_tsv`]).
-pub fn pairs_tsv(bitext: &Bitext) -> String {
-    let mut out = String::from("id\tsrc\ttgt\tscore\tsource\ttarget\n");
-    for pair in &bitext.pairs {
-        let (score, src, tgt) = match &pair.origin {
-            Origin::Aligned { score, src, tgt } => (*score, src.as_slice(), tgt.as_slice()),
-            _ => (0.0, &[][..], &[][..]),
-        };
-        let join = |ids: &[usize]| {
-            ids.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        out.push_str(&format!(
-            "{}\t{}\t{}\t{score:.3}\t{}\t{}\n",
-            pair.id,
-            join(src),
-            join(tgt),
-            crate::util::escape_tsv(&pair.source),
-            crate::util::escape_tsv(&pair.target)
-        ));
-    }
-    out
 }

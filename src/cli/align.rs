@@ -1,11 +1,15 @@
-//! `bitext align ZH_FILE EN_FILE [-f tsv|json] [-o OUT] [-g GLOSSARY]... [--bridge gloss|none]
+//! `bitext align ZH_FILE EN_FILE [-f tsv|json|html|tmx|xliff|md] [-o OUT] [-g GLOSSARY]... [--bridge gloss|none]
 //! [--presplit] [--links]`
 
 use anyhow::{Context, Result, bail};
+use bitext::align::lexical::GlossaryTerms;
 use bitext::align::{self, Aligner, Dictionary};
+use bitext::backend::gloss::Lexicon;
+use bitext::export::{self, ExportOptions, Format};
+use bitext::glossary::Glossary;
 use bitext::model::{Meta, now_rfc3339};
 use bitext::{BlockKind, Segment, SegmentId, document, split};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
@@ -17,9 +21,9 @@ pub struct AlignArgs {
     zh_file: PathBuf,
     /// Its English translation.
     en_file: PathBuf,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = AlignFormat::Tsv)]
-    format: AlignFormat,
+    /// Output format: tsv, tsv-plain, json, html, tmx, xliff or md (as `bitext export`).
+    #[arg(long, short, default_value = "tsv")]
+    format: String,
     /// Write the output to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -39,16 +43,14 @@ pub struct AlignArgs {
     links: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum AlignFormat {
-    /// One link a line: id, source ids, target ids, score, source text, target text.
-    Tsv,
-    /// The `bitext/1` JSON form.
-    Json,
-}
-
 pub fn run(args: AlignArgs) -> Result<ExitCode> {
-    if args.links && args.format != AlignFormat::Tsv {
+    let Some(format) = Format::from_name(&args.format) else {
+        bail!(
+            "-f {}: unknown format (tsv, tsv-plain, json, html, tmx, xliff, md)",
+            args.format
+        );
+    };
+    if args.links && format != Format::Tsv {
         bail!("--links needs -f tsv");
     }
     let (zh, en) = read_inputs(&args)?;
@@ -72,10 +74,10 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
         ..Meta::default()
     };
     let bitext = align::to_bitext(&zh, &en_texts, &links, meta);
-    let text = match args.format {
-        AlignFormat::Tsv if args.links => align::links_tsv(&links),
-        AlignFormat::Tsv => align::pairs_tsv(&bitext),
-        AlignFormat::Json => bitext.to_json(),
+    let text = if args.links {
+        align::links_tsv(&links)
+    } else {
+        export::render(&bitext, format, &ExportOptions::default())?
     };
     match &args.output {
         Some(path) => bitext::util::atomic_write(path, text.as_bytes())
@@ -153,17 +155,13 @@ fn presplit(text: &str) -> Vec<Segment> {
 }
 
 fn bridge_dictionary() -> Result<&'static dyn Dictionary> {
-    bail!(
-        "the gloss bridge needs the offline dictionary, which is not built into this binary yet (use --bridge none)"
-    )
+    Ok(Lexicon::global())
 }
 
 fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermSource>>> {
     if paths.is_empty() {
         return Ok(None);
     }
-    bail!(
-        "{}: glossary anchors are not available in this build",
-        paths[0].display()
-    )
+    let glossary = Glossary::load_layered(paths)?;
+    Ok(Some(Box::new(GlossaryTerms::new(glossary))))
 }
