@@ -783,6 +783,21 @@ fn gloss_word(
                 let syllables = pinyin_syllables(py);
                 english_tokens(&syllables.concat(), scratch);
             }
+            // The first sense of each character too: novels' translators often render the
+            // parts of a compound (tuned on MAC-Dev: one stem a character).
+            if word.chars().count() > 1 {
+                for (i, c) in word.char_indices() {
+                    if let Some(senses) = dict.senses(&word[i..i + c.len_utf8()]) {
+                        let mut part = Vec::new();
+                        sense_stems(senses, &mut part);
+                        for t in part.into_iter().take(1) {
+                            if !scratch.contains(&t) {
+                                scratch.push(t);
+                            }
+                        }
+                    }
+                }
+            }
         } else {
             name_forms(word, dict, scratch);
             for (i, c) in word.char_indices() {
