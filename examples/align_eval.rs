@@ -6,14 +6,14 @@
 //! time only; nothing of them is stored in the repository.
 //!
 //! Run: `cargo run --release --example align_eval [-- [--set dev|test|all] [--out DIR]
-//! [--bridge gloss|none] [name=value ...]]` where `name=value` overrides an aligner parameter
+//! [--bridge gloss|none] [--joint] [name=value ...]]` where `name=value` overrides an aligner parameter
 //! (lexical, size_power, additive, length, sigma, smooth, prior, null, band, band_refine,
 //! passes).
 
 use bitext::align::{Aligner, Dictionary, Params};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn main() -> ExitCode {
     match run() {
@@ -40,6 +40,7 @@ fn run() -> Result<ExitCode, String> {
     let mut out = std::env::temp_dir().join("bitext-align-eval");
     let mut bridge = "gloss".to_string();
     let mut params = Params::default();
+    let mut joint = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -51,6 +52,7 @@ fn run() -> Result<ExitCode, String> {
                 }
             }
             "--out" => out = PathBuf::from(args.next().ok_or("--out needs a directory")?),
+            "--joint" => joint = true,
             "--bridge" => bridge = args.next().ok_or("--bridge needs gloss or none")?,
             _ => set_param(&mut params, &arg)?,
         }
@@ -80,23 +82,42 @@ fn run() -> Result<ExitCode, String> {
             .filter(|n| !n.contains('.'))
             .collect();
         chapters.sort();
-        let mut elapsed = Duration::ZERO;
+        let mut texts = Vec::new();
         for name in &chapters {
             let zh = read_lines(&dir.join("zh").join(name))?;
             let en = read_lines(&dir.join("en").join(name))?;
-            let zh: Vec<&str> = zh.iter().map(String::as_str).collect();
-            let en: Vec<&str> = en.iter().map(String::as_str).collect();
-            let start = Instant::now();
-            let links = aligner.align(&zh, &en);
-            elapsed += start.elapsed();
+            texts.push((zh, en));
+        }
+        let docs: Vec<(Vec<&str>, Vec<&str>)> = texts
+            .iter()
+            .map(|(zh, en)| {
+                (
+                    zh.iter().map(String::as_str).collect(),
+                    en.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        let start = Instant::now();
+        let all_links = if joint {
+            aligner.align_documents(&docs)
+        } else {
+            docs.iter().map(|(zh, en)| aligner.align(zh, en)).collect()
+        };
+        let elapsed = start.elapsed();
+        for (name, links) in chapters.iter().zip(&all_links) {
             let path = pred.join(format!("{name}.tsv"));
-            std::fs::write(&path, bitext::align::links_tsv(&links))
+            std::fs::write(&path, bitext::align::links_tsv(links))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         println!(
-            "{set}: {} chapters aligned in {:.3} s (one core, dictionary loaded once)",
+            "{set}: {} chapters aligned in {:.3} s (one core, dictionary loaded once{})",
             chapters.len(),
-            elapsed.as_secs_f64()
+            elapsed.as_secs_f64(),
+            if joint {
+                ", associations learned over all chapters"
+            } else {
+                ""
+            },
         );
         let status = Command::new("python3")
             .arg(shared.join("align_score.py"))

@@ -485,9 +485,14 @@ impl EnSentence {
 pub struct Features {
     pub zh: Vec<ZhSentence>,
     pub en: Vec<EnSentence>,
-    /// Number of distinct Chinese word keys (for learned associations).
-    pub zh_keys: usize,
+}
+
+/// The vocabulary shared by the documents aligned together: English stems and Chinese word
+/// keys, so that associations learned on one document apply to the others.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
     pub stems: Interner,
+    pub keys: Interner,
 }
 
 /// The gloss stems of a dictionary word: the content words of its senses, stemmed, in order
@@ -564,8 +569,17 @@ fn segment_plain(text: &str) -> Vec<&str> {
 impl Features {
     /// Extracts the features of both sides.
     pub fn build(zh: &[&str], en: &[&str], sources: &Sources<'_>) -> Features {
-        let mut stems = Interner::default();
-        let mut keys = Interner::default();
+        Features::build_in(zh, en, sources, &mut Vocabulary::default())
+    }
+
+    /// Extracts the features of both sides with ids from a shared vocabulary.
+    pub fn build_in(
+        zh: &[&str],
+        en: &[&str],
+        sources: &Sources<'_>,
+        vocabulary: &mut Vocabulary,
+    ) -> Features {
+        let Vocabulary { stems, keys } = vocabulary;
         let mut gloss_cache: HashMap<String, Vec<u32>> = HashMap::new();
         let mut scratch = Vec::new();
         // Chinese side: words with their gloss stems (and key ids for IDF).
@@ -585,7 +599,7 @@ impl Features {
                 let glossed = match gloss_cache.get(word) {
                     Some(g) => g.clone(),
                     None => {
-                        let g = gloss_word(word, sources.dictionary, &mut stems, &mut scratch);
+                        let g = gloss_word(word, sources.dictionary, stems, &mut scratch);
                         gloss_cache.insert(word.to_string(), g.clone());
                         g
                     }
@@ -683,8 +697,6 @@ impl Features {
         Features {
             zh: zh_out,
             en: en_out,
-            zh_keys: keys.len(),
-            stems,
         }
     }
 

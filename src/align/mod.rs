@@ -122,32 +122,65 @@ impl<'a> Aligner<'a> {
         self.align_features(&features)
     }
 
+    /// Aligns several documents (e.g. the chapters of a book) together: each is aligned on
+    /// its own, but the word associations of the later passes are learned from the links of
+    /// all of them, which finds more than one document's links can.
+    pub fn align_documents(&self, docs: &[(Vec<&str>, Vec<&str>)]) -> Vec<Vec<Link>> {
+        let mut vocabulary = lexical::Vocabulary::default();
+        let features: Vec<Features> = docs
+            .iter()
+            .map(|(zh, en)| Features::build_in(zh, en, &self.sources, &mut vocabulary))
+            .collect();
+        self.align_prepared(&features)
+    }
+
     /// Aligns prepared features (lets a caller reuse them).
     pub fn align_features(&self, features: &Features) -> Vec<Link> {
-        let n = features.zh.len();
-        let m = features.en.len();
+        self.align_prepared(std::slice::from_ref(features))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn align_prepared(&self, docs: &[Features]) -> Vec<Vec<Link>> {
         let p = &self.params;
-        let zh_total: u64 = features.zh.iter().map(|s| u64::from(s.length)).sum();
-        let en_total: u64 = features.en.iter().map(|s| u64::from(s.length)).sum();
-        let model = LengthModel::estimate(zh_total, en_total, p.sigma, p.smooth);
-        let band = Band::around(&length_diagonal(features, model.ratio()), m, p.band);
         let shapes: Vec<(usize, usize)> = SHAPES.iter().map(|(s, _)| *s).collect();
         let priors: Vec<f64> = SHAPES.iter().map(|(_, f)| f.ln()).collect();
         let max_b = shapes.iter().map(|s| s.1).max().unwrap_or(1);
-        let mut table = MaskTable::build(features, &band, max_b, None);
-        let mut beads = self.run(features, &table, &band, &shapes, &priors, &model);
+        let models: Vec<LengthModel> = docs
+            .iter()
+            .map(|f| {
+                let zh_total: u64 = f.zh.iter().map(|s| u64::from(s.length)).sum();
+                let en_total: u64 = f.en.iter().map(|s| u64::from(s.length)).sum();
+                LengthModel::estimate(zh_total, en_total, p.sigma, p.smooth)
+            })
+            .collect();
+        let mut beads: Vec<Vec<Bead>> = docs
+            .iter()
+            .zip(&models)
+            .map(|(f, model)| {
+                let band = Band::around(&length_diagonal(f), f.en.len(), p.band);
+                let table = MaskTable::build(f, &band, max_b, None);
+                self.run(f, &table, &band, &shapes, &priors, model)
+            })
+            .collect();
         for _ in 1..p.passes {
-            let assoc = Associations::learn(features, &beads);
-            let refine = Band::around_path(&beads, n, m, p.band_refine);
-            table = MaskTable::build(features, &refine, max_b, Some(&assoc));
-            beads = self.run(features, &table, &refine, &shapes, &priors, &model);
+            let assoc = Associations::learn(docs.iter().zip(beads.iter().map(Vec::as_slice)));
+            for ((f, model), path) in docs.iter().zip(&models).zip(beads.iter_mut()) {
+                let refine = Band::around_path(path, f.zh.len(), f.en.len(), p.band_refine);
+                let table = MaskTable::build(f, &refine, max_b, Some(&assoc));
+                *path = self.run(f, &table, &refine, &shapes, &priors, model);
+            }
         }
         beads
             .into_iter()
-            .map(|b| Link {
-                src: (b.i..b.i + b.a).collect(),
-                tgt: (b.j..b.j + b.b).collect(),
-                score: b.score,
+            .map(|path| {
+                path.into_iter()
+                    .map(|b| Link {
+                        src: (b.i..b.i + b.a).collect(),
+                        tgt: (b.j..b.j + b.b).collect(),
+                        score: b.score,
+                    })
+                    .collect()
             })
             .collect()
     }
@@ -183,7 +216,7 @@ impl<'a> Aligner<'a> {
 
 /// The centre line of the first band: for each Chinese prefix, the English prefix with the
 /// same share of the document's characters.
-fn length_diagonal(features: &Features, _ratio: f64) -> Vec<usize> {
+fn length_diagonal(features: &Features) -> Vec<usize> {
     let zh_total: f64 = features
         .zh
         .iter()
@@ -231,35 +264,37 @@ pub struct Associations {
 }
 
 impl Associations {
-    pub fn learn(features: &Features, beads: &[Bead]) -> Associations {
+    pub fn learn<'f>(docs: impl Iterator<Item = (&'f Features, &'f [Bead])>) -> Associations {
         let mut key_count: HashMap<u32, u32> = HashMap::new();
         let mut stem_count: HashMap<u32, u32> = HashMap::new();
         let mut joint: HashMap<(u32, u32), u32> = HashMap::new();
-        for bead in beads {
-            if bead.a == 0 || bead.b == 0 {
-                continue;
-            }
-            let mut keys: Vec<u32> = features.zh[bead.i..bead.i + bead.a]
-                .iter()
-                .flat_map(|s| s.words.iter().map(|w| w.key))
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let mut stems: Vec<u32> = features.en[bead.j..bead.j + bead.b]
-                .iter()
-                .flat_map(|s| s.stems.iter().copied())
-                .collect();
-            stems.sort_unstable();
-            stems.dedup();
-            for &k in &keys {
-                *key_count.entry(k).or_default() += 1;
-            }
-            for &s in &stems {
-                *stem_count.entry(s).or_default() += 1;
-            }
-            for &k in &keys {
+        for (features, beads) in docs {
+            for bead in beads {
+                if bead.a == 0 || bead.b == 0 {
+                    continue;
+                }
+                let mut keys: Vec<u32> = features.zh[bead.i..bead.i + bead.a]
+                    .iter()
+                    .flat_map(|s| s.words.iter().map(|w| w.key))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let mut stems: Vec<u32> = features.en[bead.j..bead.j + bead.b]
+                    .iter()
+                    .flat_map(|s| s.stems.iter().copied())
+                    .collect();
+                stems.sort_unstable();
+                stems.dedup();
+                for &k in &keys {
+                    *key_count.entry(k).or_default() += 1;
+                }
                 for &s in &stems {
-                    *joint.entry((k, s)).or_default() += 1;
+                    *stem_count.entry(s).or_default() += 1;
+                }
+                for &k in &keys {
+                    for &s in &stems {
+                        *joint.entry((k, s)).or_default() += 1;
+                    }
                 }
             }
         }
