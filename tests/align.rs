@@ -258,9 +258,9 @@ fn news_sample_with_merged_and_split_translations() {
 }
 
 #[test]
-fn glossary_terms_anchor_without_a_dictionary() {
-    // Without a dictionary, the length model alone would pair the two short sentences the
-    // other way round; the glossary's renderings decide.
+fn glossary_terms_are_lexical_evidence() {
+    // Without a dictionary, only length, numbers and Latin tokens speak; the glossary's
+    // renderings add evidence for the right links, so their scores rise.
     let glossary = Glossary::load(&common::glossary()).unwrap();
     let terms = GlossaryTerms::new(glossary);
     let zh = ["智博会在重庆开幕。", "两江新区签约了许多项目，总额很大。"];
@@ -268,8 +268,14 @@ fn glossary_terms_anchor_without_a_dictionary() {
         "The Smart China Expo opened in Chongqing, drawing exhibitors from many countries.",
         "Liangjiang New Area signed projects.",
     ];
+    let plain = Aligner::new(None, None).align(&zh, &en);
     let with_terms = Aligner::new(None, Some(&terms)).align(&zh, &en);
-    assert_eq!(pairs(&with_terms), [(vec![0], vec![0]), (vec![1], vec![1])]);
+    let expected = [(vec![0], vec![0]), (vec![1], vec![1])];
+    assert_eq!(pairs(&with_terms), expected);
+    assert_eq!(pairs(&plain), expected);
+    for (a, b) in with_terms.iter().zip(&plain) {
+        assert!(a.score > b.score + 0.5, "{} vs {}", a.score, b.score);
+    }
 }
 
 #[test]
@@ -344,4 +350,44 @@ proptest! {
         prop_assert_eq!(tgt, (0..en_texts.len()).collect::<Vec<_>>());
         prop_assert!(links.iter().all(|l| !l.0.is_empty() || !l.1.is_empty()));
     }
+}
+
+#[test]
+fn cli_glossary_anchors_with_no_bridge() {
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("zh.txt");
+    let en = dir.path().join("en.txt");
+    std::fs::write(
+        &zh,
+        "智博会在重庆开幕。\n两江新区签约了许多项目，总额很大。\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &en,
+        "The Smart China Expo opened in Chongqing, drawing exhibitors from many countries.\nLiangjiang New Area signed projects.\n",
+    )
+    .unwrap();
+    let glossary = common::glossary();
+    let args = [
+        zh.to_str().unwrap(),
+        en.to_str().unwrap(),
+        "--presplit",
+        "--links",
+        "--bridge",
+        "none",
+        "-g",
+        glossary.to_str().unwrap(),
+    ];
+    assert_eq!(run_align(&args), "0\t0\n1\t1\n");
+    common::bitext()
+        .arg("align")
+        .args([
+            zh.to_str().unwrap(),
+            en.to_str().unwrap(),
+            "-g",
+            "no-such.toml",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no-such.toml"));
 }
