@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod align;
+mod backends;
 mod check;
 pub mod export;
 mod glossary;
@@ -29,6 +30,8 @@ enum Command {
     Split(split::SplitArgs),
     /// Align a Chinese text with its English translation, sentence by sentence.
     Align(align::AlignArgs),
+    /// List the configured translation backends and what each is missing (never prints keys).
+    Backends(backends::BackendsArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
     Glossary(glossary::GlossaryArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
@@ -44,6 +47,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Split(args) => split::run(args),
         Command::Align(args) => align::run(args),
+        Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
         Command::Export(args) => export::run(args),

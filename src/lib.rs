@@ -12,6 +12,7 @@
 
 pub mod align;
 pub mod backend;
+pub mod config;
 pub mod document;
 pub mod export;
 pub mod glossary;

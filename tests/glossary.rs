@@ -615,3 +615,40 @@ fn check_bad_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("bitext: error: tests/fixtures/glossary/malformed.toml:2:"));
 }
+
+// ── the shipped glossary on the sample article ───────────────────────────────────────────
+
+#[test]
+fn sample_plan_spells_out_the_sco_once() {
+    use bitext::glossary::{Glossary, plan_terms};
+    let g = Glossary::load(&glossary()).unwrap();
+    let doc = bitext::document::read_path(&crate::common::sample()).unwrap();
+    let segments = bitext::split::segment_document(&doc);
+    let texts: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+    let plan = plan_terms(&g, &g.matcher(), &texts);
+    let sco: Vec<(String, &str)> = segments
+        .iter()
+        .zip(&plan)
+        .flat_map(|(segment, terms)| {
+            terms
+                .iter()
+                .filter(|t| t.source == "上合组织")
+                .map(move |t| (segment.id.to_string(), t.target.as_str()))
+        })
+        .collect();
+    assert!(sco.len() > 3, "{sco:?}");
+    assert_eq!(sco[0].1, "Shanghai Cooperation Organization (SCO)");
+    assert!(sco[1..].iter().all(|(_, t)| *t == "SCO"), "{sco:?}");
+    // Every term of every segment is asked for with a clean English rendering (or kept).
+    for terms in &plan {
+        for t in terms {
+            assert!(!t.target.is_empty());
+            assert!(
+                t.target.is_ascii() || t.target == t.source,
+                "{} → {}",
+                t.source,
+                t.target
+            );
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
 mod align;
+mod backends;
 mod common;
 mod export;
 mod gloss;

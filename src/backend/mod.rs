@@ -2,7 +2,13 @@
 //! its own wire format, limits and errors; the pipeline (batching, retries, enforcement, cache)
 //! sees only [`Backend`].
 
+pub mod command;
+pub mod deepl;
 pub mod gloss;
+pub mod http;
+pub mod libretranslate;
+pub mod openai;
+pub mod registry;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -309,7 +309,12 @@ fn lint(paths: &[PathBuf], strict: bool) -> Result<ExitCode> {
         .filter(|f| f.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
-    eprintln!("lint: {errors} errors, {warnings} warnings");
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "lint: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
     let failed = errors > 0 || (strict && warnings > 0);
     Ok(if failed {
         ExitCode::from(1)
@@ -399,10 +404,15 @@ fn find(glossary: &Glossary, files: &[PathBuf], format: FindFormat) -> Result<Ex
         let file = doc.name.clone();
         // The raw lines, to turn columns in block text (trimmed, heading marks removed) into
         // columns of the file's lines.
+        // (Lossy UTF-8: in a file of another encoding no line matches and columns stay as
+        // the block's.)
         let raw: Vec<String> = std::fs::read(path)
-            .ok()
-            .and_then(|bytes| document::decode(&file, bytes).ok())
-            .map(|(text, _)| text.lines().map(str::to_string).collect())
+            .map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut found: Vec<Found> = Vec::new();
         let mut index_of: std::collections::HashMap<usize, usize> = Default::default();

@@ -868,6 +868,8 @@ mod properties {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
         #[test]
         fn matcher_never_panics_and_spans_are_exact(t in text()) {
             let g = sample_glossary();
