@@ -391,3 +391,62 @@ fn cli_glossary_anchors_with_no_bridge() {
         .failure()
         .stderr(predicates::str::contains("no-such.toml"));
 }
+
+#[test]
+fn machine_translations_bridge_without_a_dictionary() {
+    // The gloss backend stands in for an MT engine: its English of each Chinese segment is
+    // the only lexical evidence (no dictionary), and the known links of the own pair come out.
+    let doc = document::read_path(&fixture("morning.zh.md")).unwrap();
+    let zh: Vec<String> = split::segment_document(&doc)
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    let en_text = std::fs::read_to_string(fixture("morning.en.md")).unwrap();
+    let en: Vec<String> = split::english::split_text(&en_text)
+        .into_iter()
+        .map(|(_, _, s)| s)
+        .collect();
+    let mt: Vec<String> = zh
+        .iter()
+        .map(|s| gloss_text(Lexicon::global(), s, &[]))
+        .collect();
+    let zh_refs: Vec<&str> = zh.iter().map(String::as_str).collect();
+    let en_refs: Vec<&str> = en.iter().map(String::as_str).collect();
+    let mut aligner = Aligner::new(None, None);
+    let plain = aligner.align(&zh_refs, &en_refs);
+    aligner.sources.translations = Some(&mt);
+    let bridged = aligner.align(&zh_refs, &en_refs);
+    let expected: Vec<(Vec<usize>, Vec<usize>)> = vec![
+        (vec![0], vec![0]),
+        (vec![1], vec![1]),
+        (vec![2], vec![2]),
+        (vec![3], vec![3]),
+        (vec![4], vec![4, 5]),
+        (vec![5, 6], vec![6]),
+        (vec![7], vec![7]),
+        (vec![8], vec![8]),
+        (vec![9], vec![9]),
+    ];
+    assert_eq!(pairs(&bridged), expected);
+    let total = |links: &[Link]| links.iter().map(|l| l.score).sum::<f64>();
+    assert!(total(&bridged) > total(&plain) + 1.0);
+}
+
+#[test]
+fn unknown_backend_bridge_is_named() {
+    let zh = fixture("morning.zh.md");
+    let en = fixture("morning.en.md");
+    let out = common::bitext()
+        .arg("align")
+        .args([
+            zh.to_str().unwrap(),
+            en.to_str().unwrap(),
+            "--bridge",
+            "no-such-backend",
+        ])
+        .assert()
+        .failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no-such-backend"), "{err}");
+}

@@ -538,6 +538,10 @@ pub fn sense_stems(senses: &[String], out: &mut Vec<String>) {
 pub struct Sources<'a> {
     pub dictionary: Option<&'a dyn Dictionary>,
     pub terms: Option<&'a dyn TermSource>,
+    /// A machine translation of each Chinese sentence (the MT bridge, Bleualign's idea): its
+    /// content words count as glosses of the sentence. Used by [`Features::build_in`] when it
+    /// has one entry per Chinese sentence.
+    pub translations: Option<&'a [String]>,
 }
 
 /// Splits a Chinese text into words without a dictionary: runs of Han characters one
@@ -585,7 +589,8 @@ impl Features {
         // Chinese side: words with their gloss stems (and key ids for IDF).
         type Glossed = Vec<(u32, Vec<u32>)>;
         let mut zh_raw: Vec<(u32, Glossed)> = Vec::with_capacity(zh.len());
-        for text in zh {
+        let translations = sources.translations.filter(|t| t.len() == zh.len());
+        for (index, text) in zh.iter().enumerate() {
             let words = match sources.dictionary {
                 Some(d) => d.segment(text),
                 None => segment_plain(text),
@@ -625,6 +630,18 @@ impl Features {
                     if !g.is_empty() {
                         let key = keys.id(&format!("\u{1}term:{}", renderings.join("|")));
                         list.push((key, g));
+                    }
+                }
+            }
+            if let Some(translations) = translations {
+                scratch.clear();
+                english_tokens(&translations[index], &mut scratch);
+                let mut seen = Vec::new();
+                for t in scratch.drain(..) {
+                    let id = stems.id(&t);
+                    if !seen.contains(&id) {
+                        seen.push(id);
+                        list.push((keys.id(&format!("\u{2}mt:{t}")), vec![id]));
                     }
                 }
             }

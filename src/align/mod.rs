@@ -111,7 +111,11 @@ pub struct Aligner<'a> {
 impl<'a> Aligner<'a> {
     pub fn new(dictionary: Option<&'a dyn Dictionary>, terms: Option<&'a dyn TermSource>) -> Self {
         Aligner {
-            sources: Sources { dictionary, terms },
+            sources: Sources {
+                dictionary,
+                terms,
+                translations: None,
+            },
             params: Params::default(),
         }
     }

@@ -30,8 +30,10 @@ pub struct AlignArgs {
     /// Glossary files (TOML); their terms are lexical anchors. Later files override earlier.
     #[arg(long = "glossary", short = 'g')]
     glossaries: Vec<PathBuf>,
-    /// Lexical bridge between the languages: `gloss` (the offline CC-CEDICT dictionary) or
-    /// `none` (length, numbers, Latin tokens and glossary terms only).
+    /// Lexical bridge between the languages: `gloss` (the offline CC-CEDICT dictionary),
+    /// `none` (length, numbers, Latin tokens and glossary terms only), or the name of a
+    /// configured translation backend (`bitext backends`): the Chinese sentences are machine
+    /// translated and the translations count as evidence too, besides the dictionary.
     #[arg(long, default_value = "gloss")]
     bridge: String,
     /// Both files already hold one sentence a line (blank lines are skipped).
@@ -54,14 +56,18 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
         bail!("--links needs -f tsv");
     }
     let (zh, en) = read_inputs(&args)?;
-    let dictionary = match args.bridge.as_str() {
-        "gloss" => Some(bridge_dictionary()?),
-        "none" => None,
-        other => bail!("--bridge {other}: unknown bridge (use gloss or none)"),
+    let zh_texts: Vec<&str> = zh.iter().map(|s| s.text.as_str()).collect();
+    let (dictionary, translations) = match args.bridge.as_str() {
+        "gloss" => (Some(bridge_dictionary()?), None),
+        "none" => (None, None),
+        name => (
+            Some(bridge_dictionary()?),
+            Some(machine_translations(name, &zh, &args.bridge)?),
+        ),
     };
     let terms = load_terms(&args.glossaries)?;
-    let aligner = Aligner::new(dictionary, terms.as_deref());
-    let zh_texts: Vec<&str> = zh.iter().map(|s| s.text.as_str()).collect();
+    let mut aligner = Aligner::new(dictionary, terms.as_deref());
+    aligner.sources.translations = translations.as_deref();
     let en_texts: Vec<&str> = en.iter().map(|s| s.text.as_str()).collect();
     let links = aligner.align(&zh_texts, &en_texts);
     let meta = Meta {
@@ -164,4 +170,61 @@ fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermSource>>> {
     }
     let glossary = Glossary::load_layered(paths)?;
     Ok(Some(Box::new(GlossaryTerms::new(glossary))))
+}
+
+/// Machine translations of the Chinese segments by backend `name`, in batches within the
+/// backend's limits, retrying transient failures a few times.
+fn machine_translations(name: &str, zh: &[Segment], label: &str) -> Result<Vec<String>> {
+    use bitext::backend::{Batch, Item, registry};
+    use bitext::config::{Config, Env, Overrides};
+    let env = Env::process();
+    let config = Config::load(None, &env)?;
+    let backend = registry::build(Some(name), &config, &Overrides::default())
+        .with_context(|| format!("--bridge {label}"))?;
+    let info = backend.info();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut out = Vec::with_capacity(zh.len());
+    let mut start = 0;
+    while start < zh.len() {
+        let mut end = start;
+        let mut chars = 0;
+        while end < zh.len()
+            && end - start < info.max_items.max(1)
+            && (end == start || chars + zh[end].text.chars().count() <= info.max_chars)
+        {
+            chars += zh[end].text.chars().count();
+            end += 1;
+        }
+        let batch = Batch {
+            items: zh[start..end]
+                .iter()
+                .enumerate()
+                .map(|(k, s)| Item {
+                    id: format!("{}#{}", s.id, start + k),
+                    text: s.text.clone(),
+                    terms: Vec::new(),
+                })
+                .collect(),
+            source_lang: "zh-CN".into(),
+            target_lang: "en".into(),
+            ..Batch::default()
+        };
+        let mut attempt = 0;
+        let translation = loop {
+            match runtime.block_on(backend.translate(&batch)) {
+                Ok(t) => break t,
+                Err(e) if e.is_retryable() && attempt < 3 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(500 << attempt));
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("--bridge {label}"))),
+            }
+        };
+        out.extend(translation.outputs.into_iter().map(|o| o.text));
+        start = end;
+    }
+    Ok(out)
 }
