@@ -357,7 +357,8 @@ pub fn english_tokens(text: &str, out: &mut Vec<String>) {
             return;
         }
         if word.as_bytes()[0].is_ascii_digit() {
-            out.push(format!("#{word}"));
+            // `2019,` and `3.` at the end of a clause: the mark is not part of the number.
+            out.push(format!("#{}", word.trim_end_matches([',', '.'])));
         } else {
             let lower = word.to_ascii_lowercase();
             if !is_stop(&lower) && lower.len() > 1 {
@@ -865,6 +866,9 @@ mod tests {
         let mut out = Vec::new();
         english_tokens("The 2021 Expo drew 1,200 firms, and it was big.", &mut out);
         assert_eq!(out, ["#2021", "expo", "drew", "#1,200", "firm", "big"]);
+        out.clear();
+        english_tokens("In 2019, 120 came; by 3.5. Then 7.", &mut out);
+        assert_eq!(out, ["#2019", "#120", "#3.5", "#7"]);
     }
 
     #[test]

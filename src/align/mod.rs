@@ -526,3 +526,114 @@ pub fn to_bitext(zh: &[Segment], en: &[&str], links: &[Link], meta: Meta) -> Bit
     }
     bitext
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SegmentId;
+
+    fn seg(block: u32, sentence: u32, text: &str) -> Segment {
+        Segment {
+            id: SegmentId::new(block, sentence),
+            block,
+            kind: if block == 1 {
+                BlockKind::Heading
+            } else {
+                BlockKind::Paragraph
+            },
+            text: text.to_string(),
+            line: block,
+        }
+    }
+
+    fn link(src: &[usize], tgt: &[usize], score: f64) -> Link {
+        Link {
+            src: src.to_vec(),
+            tgt: tgt.to_vec(),
+            score,
+        }
+    }
+
+    #[test]
+    fn bitext_ids_kinds_and_flags() {
+        let zh = [
+            seg(1, 1, "标题"),
+            seg(2, 1, "甲。"),
+            seg(2, 2, "乙。"),
+            seg(3, 1, "丙。"),
+        ];
+        let en = ["Title", "A and B.", "Extra.", "C."];
+        let links = [
+            link(&[0], &[0], 2.0),
+            link(&[1, 2], &[1], 1.5),
+            link(&[], &[2], -5.0),
+            link(&[3], &[3], -0.5),
+        ];
+        let bitext = to_bitext(&zh, &en, &links, Meta::default());
+        let ids: Vec<&str> = bitext.pairs.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["b1.s1", "b2.s1+s2", "t3", "b3.s1"]);
+        assert_eq!(bitext.pairs[0].kind, BlockKind::Heading);
+        assert_eq!(bitext.pairs[1].source, "甲。乙。");
+        // A 0-1 link takes the block of the link before it.
+        assert_eq!(
+            (bitext.pairs[2].block, bitext.pairs[2].source.as_str()),
+            (2, "")
+        );
+        assert_eq!(bitext.pairs[2].flags[0].code, FlagCode::LowConfidence);
+        assert_eq!(bitext.pairs[3].flags[0].code, FlagCode::LowConfidence);
+        assert!(bitext.pairs[1].flags.is_empty());
+        let merged = to_bitext(&zh, &en, &[link(&[2, 3], &[1, 2, 3], 1.0)], Meta::default());
+        assert_eq!(merged.pairs[0].id, "b2.s2+b3.s1");
+        assert_eq!(merged.pairs[0].target, "A and B. Extra. C.");
+    }
+
+    #[test]
+    fn length_diagonal_follows_character_shares() {
+        let zh = ["一二三四", "五六七八", "九十"];
+        let en = ["aaaa aaaa aaaa aaaa", "bbbb", "bbbb bbbb bbbb", "cccc cccc"];
+        let features = Features::build(
+            &zh,
+            &en,
+            &Sources {
+                dictionary: None,
+                terms: None,
+                translations: None,
+            },
+        );
+        let centre = length_diagonal(&features);
+        assert_eq!(centre.first(), Some(&0));
+        assert_eq!(centre.last(), Some(&4));
+        assert!(centre.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn numbers_and_latin_tokens_align_without_a_dictionary() {
+        let zh = [
+            "2019年有120家企业参加。",
+            "会场设在Expo中心。",
+            "2021年增长到300家。",
+        ];
+        let en = [
+            "In 2019, 120 companies took part.",
+            "The venue was the Expo Center.",
+            "By 2021 the number had grown to 300.",
+        ];
+        let sources = Sources {
+            dictionary: None,
+            terms: None,
+            translations: None,
+        };
+        let features = Features::build(&zh, &en, &sources);
+        assert_eq!(features.masks(0, 0).0.count_ones(), 2); // 2019, 120
+        assert_eq!(features.masks(1, 1).0.count_ones(), 1); // Expo
+        assert_eq!(features.masks(0, 2), (0, 0));
+        assert_eq!(features.masks(2, 2).1.count_ones(), 2); // 2021, 300
+        let links = Aligner::new(None, None).align(&zh, &en);
+        let pairs: Vec<(Vec<usize>, Vec<usize>)> =
+            links.into_iter().map(|l| (l.src, l.tgt)).collect();
+        assert_eq!(
+            pairs,
+            [(vec![0], vec![0]), (vec![1], vec![1]), (vec![2], vec![2])]
+        );
+    }
+}
