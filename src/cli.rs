@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod align;
 mod backends;
 mod check;
 pub mod export;
@@ -27,6 +28,8 @@ pub struct Cli {
 enum Command {
     /// Cut articles into blocks and sentences (SEGMENTATION.md).
     Split(split::SplitArgs),
+    /// Align a Chinese text with its English translation, sentence by sentence.
+    Align(align::AlignArgs),
     /// List the configured translation backends and what each is missing (never prints keys).
     Backends(backends::BackendsArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
@@ -43,6 +46,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Split(args) => split::run(args),
+        Command::Align(args) => align::run(args),
         Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
