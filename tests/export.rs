@@ -12,6 +12,58 @@ use std::process::Command;
 mod browser;
 pub mod sample;
 
+/// The sample article translated by the offline `gloss` backend with the shipped glossary,
+/// through the real `bitext translate` command (once per test run), its creation time fixed.
+pub fn gloss_sample() -> Bitext {
+    static GLOSS: std::sync::OnceLock<Bitext> = std::sync::OnceLock::new();
+    GLOSS
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("sample.json");
+            let status = bitext()
+                .arg("translate")
+                .arg(sample())
+                .arg("-g")
+                .arg(crate::common::glossary())
+                .arg("--cache")
+                .arg(dir.path().join("cache"))
+                .arg("-o")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+            let text = std::fs::read_to_string(&out).unwrap();
+            let mut b = Bitext::from_json(&text, "sample.json").unwrap();
+            b.meta.created = "2026-11-27T12:00:00Z".into();
+            // The path as given on the command line is absolute here; pin a portable one.
+            b.meta.source_file = Some("samples/smart-china-expo-2021.zh.md".into());
+            b
+        })
+        .clone()
+}
+
+/// Every format of the sample's gloss translation, pinned. The JSON form is the translate
+/// test's snapshot; here the renderings of that same value.
+#[test]
+fn snapshots_of_the_sample_gloss_translation() {
+    let b = gloss_sample();
+    assert_eq!(b.meta.backend.as_deref(), Some("gloss"));
+    assert_eq!(b.pairs.len(), 74);
+    for (format, name) in [
+        (Format::Html, "sample_gloss_html"),
+        (Format::Tsv, "sample_gloss_tsv"),
+        (Format::Tmx, "sample_gloss_tmx"),
+        (Format::Xliff, "sample_gloss_xliff"),
+        (Format::Markdown, "sample_gloss_md"),
+    ] {
+        insta::assert_snapshot!(name, render(&b, format));
+    }
+}
+
 /// The span of the first `needle` in `text` (test data is written so that it is there).
 fn span(text: &str, needle: &str) -> Span {
     let start = text
@@ -312,6 +364,7 @@ fn tmx_is_valid_against_the_tmx14_dtd() {
     let samples = [
         ("small.tmx", small()),
         ("sample.tmx", sample::sample_bitext(&sample())),
+        ("sample-gloss.tmx", gloss_sample()),
     ];
     for (name, b) in samples {
         let path = dir.path().join(name);

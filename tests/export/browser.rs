@@ -3,7 +3,7 @@
 //! test copy, writes measurements into the DOM, which `--dump-dom` hands back. Screenshots of
 //! the real page go to `target/`.
 
-use super::{sample, small};
+use super::small;
 use crate::common::root;
 use bitext::Bitext;
 use bitext::export::{self, ExportOptions, Format};
@@ -121,10 +121,10 @@ fn run(browser: &Path, width: u32, height: u32, extra: &[String], page: &Path) -
     waiter.join().unwrap().expect("chromium output")
 }
 
-/// The sample article with the small bitext's pairs appended (ids and blocks moved after it),
-/// so the page has real length and hostile text.
+/// The sample article's gloss translation with the small bitext's pairs appended (ids and
+/// blocks moved after it), so the page has real length and hostile text.
 fn page_bitext() -> Bitext {
-    let mut b = sample::sample_bitext(&crate::common::sample());
+    let mut b = super::gloss_sample();
     let last = b.pairs.last().map_or(0, |p| p.block);
     for mut pair in small().pairs {
         pair.block += last;
