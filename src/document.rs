@@ -448,7 +448,7 @@ fn is_photo_credit(text: &str) -> bool {
             // followed by nothing, a space or a slash (not 摄影师 inside a sentence).
             let ends = matches!(
                 after,
-                None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜')
+                None | Some(' ' | '/' | '／' | '\u{3000}' | '|' | '｜' | '）' | ')')
             );
             ends && before.is_some()
         });
@@ -482,8 +482,10 @@ fn is_byline(text: &str) -> bool {
         "文/",
         "文／",
     ];
+    // A credit may stand in brackets: `（本报记者 张三）`.
+    let inner = text.trim_start_matches(['（', '(']);
     is_credit_like(text)
-        && STARTS.iter().any(|s| text.starts_with(s))
+        && STARTS.iter().any(|s| inner.starts_with(s))
         && !text.contains(['，', ',', '、', '：', ':'])
 }
 
@@ -676,6 +678,15 @@ mod tests {
             got,
             vec![Paragraph, Byline, Caption, Caption, Caption, Caption]
         );
+    }
+
+    #[test]
+    fn bracketed_credits() {
+        let doc = parse("正文。\n\n（本报记者 崔力 摄）\n\n正文。\n\n（本报记者 张三）");
+        let got: Vec<BlockKind> = doc.blocks.iter().map(|b| b.kind).collect();
+        use BlockKind::*;
+        // The block before a photo credit is the photo's caption.
+        assert_eq!(got, vec![Caption, Caption, Paragraph, Byline]);
     }
 
     #[test]

@@ -157,6 +157,11 @@ fn boundaries(text: &str) -> Vec<usize> {
                 if end >= text.len() {
                     break;
                 }
+                // A quoted exclamation inside a sentence (`‘做到了！’，这话…`): no sentence
+                // starts with a comma, so the mark ends none.
+                if text[end..].starts_with(['，', ',', '、', '；', ';', '：', ':']) {
+                    continue;
+                }
                 // R5: a one-sentence quotation followed by its attribution is one sentence.
                 if closed_one_sentence_quote && starts_with_attribution(&text[end..]) {
                     continue;
@@ -420,6 +425,14 @@ mod tests {
         assert_eq!(
             split("他说：“我们走。大家好"),
             ["他说：“我们走。", "大家好"]
+        );
+    }
+
+    #[test]
+    fn a_mark_followed_by_a_comma_ends_no_sentence() {
+        assert_eq!(
+            split("大家常说‘做到了！’，这话不夸张。好。"),
+            ["大家常说‘做到了！’，这话不夸张。", "好。"]
         );
     }
 
