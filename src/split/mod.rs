@@ -251,11 +251,48 @@ fn ends_attribution(c: char) -> bool {
 /// The longest text an attribution clause may have before its verb, in characters.
 const MAX_ATTRIBUTION_CHARS: usize = 64;
 
+/// Words that end a person's title (`…管委会主任`, `…公司董事长`): a comma after one of them
+/// still belongs to the speaker's name, as in `…管委会主任,重庆高新区…主任商奎表示,`.
+const TITLE_ENDINGS: &[&str] = &[
+    "主任",
+    "书记",
+    "局长",
+    "处长",
+    "科长",
+    "部长",
+    "厅长",
+    "市长",
+    "区长",
+    "县长",
+    "镇长",
+    "主席",
+    "院长",
+    "校长",
+    "所长",
+    "会长",
+    "理事长",
+    "秘书长",
+    "董事长",
+    "总经理",
+    "经理",
+    "总裁",
+    "总监",
+    "负责人",
+    "教授",
+    "研究员",
+    "院士",
+    "委员",
+    "代表",
+    "专家",
+    "队长",
+    "站长",
+];
+
 /// Whether `rest` (the text after a closing quote) starts with an attribution: a speaker
-/// (name, title and name, he/she) and a verb of saying that ends its clause, as in
-/// `市发展改革委主任董建国说,…` or `他表示,…`. Titles may hold commas
-/// (`…管委会主任,重庆高新区…主任商奎表示,`), so the clause is searched up to the first
-/// sentence mark or semicolon within a bounded window.
+/// (name, title and name, he/she) and a verb of saying that ends the first clause, as in
+/// `市发展改革委主任董建国说,…` or `他表示,…`. The first clause may run across a comma
+/// only where the comma follows a title (`…管委会主任,重庆高新区…主任商奎表示,`); an
+/// adverbial first clause (`近年来,他表示`) is not an attribution.
 fn starts_with_attribution(rest: &str) -> bool {
     let first = rest.chars().next();
     // A new quotation or a bracket is not a speaker.
@@ -263,27 +300,34 @@ fn starts_with_attribution(rest: &str) -> bool {
     {
         return false;
     }
+    let ends_with_verb = |clause: &str| {
+        SPEECH_VERBS
+            .iter()
+            .any(|v| clause.ends_with(v) && clause.len() > v.len())
+    };
+    let mut clause_start = 0;
     for (seen, (i, c)) in rest.char_indices().enumerate() {
         if seen > MAX_ATTRIBUTION_CHARS {
             return false;
         }
-        if ends_attribution(c) && i > 0 {
-            let clause = &rest[..i];
-            if SPEECH_VERBS
-                .iter()
-                .any(|verb| clause.ends_with(verb) && clause.len() > verb.len())
-            {
+        if ends_attribution(c) && i > clause_start {
+            if ends_with_verb(&rest[..i]) {
                 return true;
             }
+            let clause = &rest[clause_start..i];
+            let title_goes_on =
+                matches!(c, '，' | ',') && TITLE_ENDINGS.iter().any(|t| clause.ends_with(t));
+            if !title_goes_on {
+                return false;
+            }
+            clause_start = i + c.len_utf8();
         }
         if is_mark(c) || c == '；' || c == ';' {
             return false;
         }
     }
     // The attribution may end the paragraph: `“…。”他说` (no punctuation after).
-    SPEECH_VERBS
-        .iter()
-        .any(|verb| rest.ends_with(verb) && rest.len() > verb.len())
+    ends_with_verb(rest)
 }
 
 #[cfg(test)]
@@ -372,6 +416,17 @@ mod tests {
             1
         );
         assert_eq!(split("“好。”他说。").len(), 1);
+    }
+
+    #[test]
+    fn an_adverbial_first_clause_is_not_an_attribution() {
+        assert_eq!(split("“我们做到了。”近年来,他表示,发展很快。").len(), 2);
+        assert_eq!(split("“我们做到了。”对此,专家表示,发展很快。").len(), 2);
+        // Titles joined by a comma still name the speaker.
+        assert_eq!(
+            split("“好。”某公司董事长,某协会会长张三说,发展很快。").len(),
+            1
+        );
     }
 
     #[test]
