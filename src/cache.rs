@@ -25,6 +25,10 @@ const SCHEMA: &str = "bitext-cache/1";
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("translations");
 
+/// Small facts learned about backends that later runs reuse, e.g. whether an
+/// OpenAI-compatible server honours `response_format` (so the probe is made once, ever).
+const NOTES: TableDefinition<&str, &str> = TableDefinition::new("notes");
+
 /// Errors of the translation memory. Messages name the cache file.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -215,6 +219,46 @@ impl Cache {
                 let bytes = serde_json::to_vec(entry).expect("an entry always serialises");
                 table
                     .insert(&key.0[..], &bytes[..])
+                    .map_err(|e| self.store(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.store(e))?;
+        Ok(())
+    }
+
+    /// The notes whose key starts with `prefix`, sorted by key.
+    pub fn notes(&self, prefix: &str) -> Result<Vec<(String, String)>, CacheError> {
+        let txn = self.db.begin_read().map_err(|e| self.store(e))?;
+        let table = match txn.open_table(NOTES) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.store(e)),
+        };
+        let mut out = Vec::new();
+        for row in table.range(prefix..).map_err(|e| self.store(e))? {
+            let (key, value) = row.map_err(|e| self.store(e))?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
+            out.push((key.value().to_string(), value.value().to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Stores notes in one durable commit; unchanged notes are not rewritten.
+    pub fn put_notes(&self, notes: &[(String, String)]) -> Result<(), CacheError> {
+        let known = self.notes("")?;
+        let changed: Vec<&(String, String)> =
+            notes.iter().filter(|note| !known.contains(note)).collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| self.store(e))?;
+        {
+            let mut table = txn.open_table(NOTES).map_err(|e| self.store(e))?;
+            for (key, value) in changed {
+                table
+                    .insert(key.as_str(), value.as_str())
                     .map_err(|e| self.store(e))?;
             }
         }
@@ -421,5 +465,38 @@ mod tests {
         assert_eq!(cache.clear().unwrap(), 2);
         assert_eq!(cache.get(&k1).unwrap(), None);
         assert_eq!(cache.stats().unwrap().entries, 0);
+    }
+}
+
+#[cfg(test)]
+mod notes_tests {
+    use super::*;
+
+    #[test]
+    fn notes_persist_across_opens_and_filter_by_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        assert!(cache.notes("probe:").unwrap().is_empty());
+        let notes = vec![
+            (
+                "probe:http://a/v1\tm".to_string(),
+                "json_object".to_string(),
+            ),
+            ("other:x".to_string(), "y".to_string()),
+        ];
+        cache.put_notes(&notes).unwrap();
+        drop(cache);
+        let cache = Cache::open(dir.path()).unwrap();
+        assert_eq!(
+            cache.notes("probe:").unwrap(),
+            vec![(
+                "probe:http://a/v1\tm".to_string(),
+                "json_object".to_string()
+            )]
+        );
+        cache
+            .put_notes(&[("probe:http://a/v1\tm".into(), "none".into())])
+            .unwrap();
+        assert_eq!(cache.notes("probe:").unwrap()[0].1, "none");
     }
 }

@@ -10,8 +10,8 @@ use bitext::cache::Cache;
 use bitext::pipeline::{self, Job, NoProgress, Options, PipelineError, Source, Terms};
 use bitext::{Bitext, FlagCode};
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the scripted backend does on one call.
@@ -1248,5 +1248,97 @@ fn cli_dry_run_needs_no_key_and_sends_nothing() {
             .unwrap()
             .contains(", estimated cost 0.00"),
         "{stdout}"
+    );
+}
+
+/// A server that rejects `response_format: json_schema` (HTTP 400) and answers otherwise;
+/// counts the requests that asked for the schema.
+struct NoSchema(Arc<AtomicUsize>);
+
+impl wiremock::Respond for NoSchema {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        if body["response_format"]["type"] == "json_schema" {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            return wiremock::ResponseTemplate::new(400).set_body_json(serde_json::json!({
+                "error": {"message": "response_format json_schema is not supported", "type": "invalid_request_error"}
+            }));
+        }
+        let user = body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|m| m["role"] == "user")
+            .unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let user: serde_json::Value = serde_json::from_str(&user).unwrap();
+        let translations: Vec<serde_json::Value> = user["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| serde_json::json!({"id": s["id"], "text": format!("EN {}", s["id"].as_str().unwrap())}))
+            .collect();
+        let content = serde_json::json!({ "translations": translations }).to_string();
+        wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "fake-1",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+        }))
+    }
+}
+
+/// The `response_format` probe is made once per server and model, ever: its verdict is kept
+/// in the cache, so a later run (of another article) asks for the right format at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_verdict_is_remembered_across_runs() {
+    let schema_requests = Arc::new(AtomicUsize::new(0));
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/v1/chat/completions"))
+        .respond_with(NoSchema(schema_requests.clone()))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "default_backend = \"local\"\n\n[backend.local]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"fake-1\"\napi_key_env = \"FAKE_OPENAI_KEY\"\nconcurrency = 1\n",
+        server.uri()
+    );
+    let first = dir.path().join("first.json");
+    let run = translate_cli(dir.path(), &config, &["-o", first.to_str().unwrap()], None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(schema_requests.load(Ordering::SeqCst), 1, "probed once");
+
+    // Another article, so nothing comes from the translation memory.
+    let other = dir.path().join("other.md");
+    std::fs::write(&other, "# 另一篇\n\n两江新区发展很快。重庆很美。\n").unwrap();
+    let cfg = dir.path().join("bitext.toml");
+    let mut cmd = common::bitext();
+    cmd.env("FAKE_OPENAI_KEY", KEY)
+        .arg("translate")
+        .arg(&other)
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .arg("-f")
+        .arg("json");
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bitext = Bitext::from_json(&String::from_utf8(output.stdout).unwrap(), "-").unwrap();
+    assert_eq!(bitext.pairs[0].target, "EN b1.s1");
+    assert_eq!(
+        schema_requests.load(Ordering::SeqCst),
+        1,
+        "the second run did not probe again"
     );
 }

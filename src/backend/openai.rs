@@ -49,6 +49,17 @@ impl ResponseFormat {
         }
     }
 
+    /// Reads the name written by [`ResponseFormat::as_str`].
+    pub fn parse(name: &str) -> Option<ResponseFormat> {
+        [
+            ResponseFormat::JsonSchema,
+            ResponseFormat::JsonObject,
+            ResponseFormat::None,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
+    }
+
     fn next(self) -> Option<ResponseFormat> {
         match self {
             ResponseFormat::JsonSchema => Some(ResponseFormat::JsonObject),
