@@ -297,6 +297,7 @@ impl Cache {
             table.len().map_err(|e| self.store(e))?
         };
         txn.delete_table(TABLE).map_err(|e| self.store(e))?;
+        txn.delete_table(NOTES).map_err(|e| self.store(e))?;
         txn.open_table(TABLE).map_err(|e| self.store(e))?;
         txn.commit().map_err(|e| self.store(e))?;
         // Give the space back when no clone shares the handle; failure to compact is harmless.
@@ -498,5 +499,8 @@ mod notes_tests {
             .put_notes(&[("probe:http://a/v1\tm".into(), "none".into())])
             .unwrap();
         assert_eq!(cache.notes("probe:").unwrap()[0].1, "none");
+        let mut cache = cache;
+        cache.clear().unwrap();
+        assert!(cache.notes("").unwrap().is_empty(), "clear forgets the notes too");
     }
 }
