@@ -2,4 +2,6 @@
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
 mod common;
+mod harness;
+mod sim;
 mod split;
