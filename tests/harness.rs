@@ -1,0 +1,7 @@
+//! The reliability harness: the bad-input corpus (`tests/bad_inputs/`), property tests
+//! ("fuzzing") of the readers and parsers, large inputs, and the soak and crash tests against
+//! the simulated server (`tests/sim/`). Commands: `docs/development.md`.
+
+mod corpus;
+mod fuzz;
+mod large;
