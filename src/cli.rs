@@ -5,7 +5,11 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod cache;
+mod check;
+mod glossary;
 mod split;
+mod translate;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +27,14 @@ pub struct Cli {
 enum Command {
     /// Cut articles into blocks and sentences (SEGMENTATION.md).
     Split(split::SplitArgs),
+    /// Translate articles into aligned bilingual documents (batches, cache, glossary, QA).
+    Translate(translate::TranslateArgs),
+    /// The translation memory: `stats` or `clear`.
+    Cache(cache::CacheArgs),
+    /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
+    Glossary(glossary::GlossaryArgs),
+    /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
+    Check(check::CheckArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -30,6 +42,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Split(args) => split::run(args),
+        Command::Translate(args) => translate::run(args),
+        Command::Cache(args) => cache::run(args),
+        Command::Glossary(args) => glossary::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

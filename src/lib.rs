@@ -11,8 +11,12 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+pub mod cache;
+pub mod config;
 pub mod document;
+pub mod glossary;
 pub mod model;
+pub mod pipeline;
 pub mod split;
 pub mod util;
 

@@ -2,6 +2,8 @@
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
 mod common;
+mod gloss;
 mod harness;
 mod sim;
 mod split;
+mod translate;

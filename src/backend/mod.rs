@@ -2,6 +2,14 @@
 //! its own wire format, limits and errors; the pipeline (batching, retries, enforcement, cache)
 //! sees only [`Backend`].
 
+pub mod command;
+pub mod deepl;
+pub mod http;
+pub mod libretranslate;
+pub mod openai;
+pub mod registry;
+pub mod gloss;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

@@ -1,0 +1,703 @@
+//! OpenAI-compatible chat completions (`POST {base}/chat/completions`): OpenAI, DeepSeek,
+//! Qwen's compatible mode, Ollama (`http://localhost:11434/v1`), llama.cpp server, vLLM.
+//!
+//! The batch protocol (version [`PROTOCOL_VERSION`], documented in `docs/backends.md`): the
+//! user message is the JSON object
+//! `{"segments":[{"id","text"}],"terms":[{"source","target"}],"context":{…}}` and the model
+//! answers the JSON object `{"translations":[{"id","text"}]}`. The answer format is requested
+//! with `response_format` `json_schema` where the server honours it, else `json_object`, else
+//! by the prompt alone; the first batch for a base URL + model probes which (see
+//! [`ResponseFormat`]) and the verdict is cached in memory for the process.
+
+use super::http::{self, ApiKey, Failure};
+use super::{Backend, BackendError, BackendInfo, Batch, Output, TermPair, Translation, Usage};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+/// Version of the batch protocol and prompt; part of the cache key.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The default model of the built-in `openai` backend.
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+/// The default base URL (`OPENAI_BASE_URL` overrides it).
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// How the answer format is requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseFormat {
+    /// `response_format: {"type":"json_schema",…}`: the server constrains the answer to the
+    /// protocol's schema.
+    JsonSchema,
+    /// `response_format: {"type":"json_object"}`: any JSON object; the prompt gives the shape.
+    JsonObject,
+    /// No `response_format` (rejected or ignored by the server): the prompt alone.
+    None,
+}
+
+impl ResponseFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseFormat::JsonSchema => "json_schema",
+            ResponseFormat::JsonObject => "json_object",
+            ResponseFormat::None => "none",
+        }
+    }
+
+    fn next(self) -> Option<ResponseFormat> {
+        match self {
+            ResponseFormat::JsonSchema => Some(ResponseFormat::JsonObject),
+            ResponseFormat::JsonObject => Some(ResponseFormat::None),
+            ResponseFormat::None => None,
+        }
+    }
+}
+
+static VERDICTS: LazyLock<Mutex<HashMap<(String, String), ResponseFormat>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The cached probe verdict for a base URL + model, if one was made (or remembered).
+pub fn verdict(base_url: &str, model: &str) -> Option<ResponseFormat> {
+    let key = (
+        base_url.trim_end_matches('/').to_string(),
+        model.to_string(),
+    );
+    VERDICTS.lock().ok()?.get(&key).copied()
+}
+
+/// Records a verdict, e.g. one the pipeline persisted from an earlier run; later batches for
+/// that base URL + model skip the probe.
+pub fn remember_verdict(base_url: &str, model: &str, format: ResponseFormat) {
+    let key = (
+        base_url.trim_end_matches('/').to_string(),
+        model.to_string(),
+    );
+    if let Ok(mut map) = VERDICTS.lock() {
+        map.insert(key, format);
+    }
+}
+
+/// Every verdict known to this process: `(base_url, model, format)`, sorted.
+pub fn verdicts() -> Vec<(String, String, ResponseFormat)> {
+    let mut all: Vec<_> = VERDICTS
+        .lock()
+        .map(|m| {
+            m.iter()
+                .map(|((b, m), f)| (b.clone(), m.clone(), *f))
+                .collect()
+        })
+        .unwrap_or_default();
+    all.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    all
+}
+
+/// Settings of an OpenAI-compatible backend. `Debug` redacts the key.
+#[derive(Clone)]
+pub struct OpenAiSettings {
+    /// The configured backend name (`openai`, `deepseek`, …), used in messages.
+    pub name: String,
+    /// Base URL up to `/v1` (without `/chat/completions`).
+    pub base_url: String,
+    pub api_key: Option<ApiKey>,
+    /// Where the key comes from (`OPENAI_API_KEY`), named in `Auth`/`Config` errors.
+    pub key_setting: String,
+    pub model: String,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub max_items: usize,
+    pub max_chars: usize,
+    /// Sent as `temperature` when set (some reasoning models reject the parameter).
+    pub temperature: Option<f32>,
+    /// A known verdict: skips the probe (`response_format` setting).
+    pub response_format: Option<ResponseFormat>,
+}
+
+impl OpenAiSettings {
+    /// Defaults for a server at `base_url` serving `model`, without a key.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> OpenAiSettings {
+        OpenAiSettings {
+            name: "openai".into(),
+            base_url: base_url.into(),
+            api_key: None,
+            key_setting: "OPENAI_API_KEY".into(),
+            model: model.into(),
+            timeout: Duration::from_secs(120),
+            concurrency: 4,
+            max_items: 40,
+            max_chars: 4000,
+            temperature: None,
+            response_format: None,
+        }
+    }
+}
+
+impl fmt::Debug for OpenAiSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiSettings")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("key_setting", &self.key_setting)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .field("concurrency", &self.concurrency)
+            .field("max_items", &self.max_items)
+            .field("max_chars", &self.max_chars)
+            .field("temperature", &self.temperature)
+            .field("response_format", &self.response_format)
+            .finish()
+    }
+}
+
+/// The OpenAI-compatible client.
+pub struct OpenAiBackend {
+    settings: OpenAiSettings,
+    client: reqwest::Client,
+    /// Serialises the one-time probe so concurrent first batches do not all probe.
+    probe: tokio::sync::Mutex<()>,
+}
+
+impl fmt::Debug for OpenAiBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiBackend")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenAiBackend {
+    /// Checks the settings (URL, key for api.openai.com) and builds the client.
+    pub fn new(mut settings: OpenAiSettings) -> Result<OpenAiBackend, BackendError> {
+        let name = settings.name.clone();
+        settings.base_url =
+            http::base_url(&name, &settings.base_url, "base_url / OPENAI_BASE_URL")?;
+        if settings.model.trim().is_empty() {
+            return Err(BackendError::Config {
+                backend: name,
+                detail: "no model set; set model in bitext.toml or pass --model".into(),
+            });
+        }
+        let official = reqwest::Url::parse(&settings.base_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h.eq_ignore_ascii_case("api.openai.com"))
+            })
+            .unwrap_or(false);
+        if official && settings.api_key.is_none() {
+            return Err(BackendError::Config {
+                backend: name,
+                detail: format!("missing API key; set {}", settings.key_setting),
+            });
+        }
+        let client = http::client(&name, settings.timeout)?;
+        Ok(OpenAiBackend {
+            settings,
+            client,
+            probe: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn settings(&self) -> &OpenAiSettings {
+        &self.settings
+    }
+
+    /// The response-format verdict in force for this backend, if known yet.
+    pub fn response_format(&self) -> Option<ResponseFormat> {
+        self.settings
+            .response_format
+            .or_else(|| verdict(&self.settings.base_url, &self.settings.model))
+    }
+
+    fn err_bad(&self, detail: String) -> BackendError {
+        BackendError::BadResponse {
+            backend: self.settings.name.clone(),
+            detail,
+        }
+    }
+
+    /// The request body for `batch` with `format`.
+    pub fn request_body(&self, batch: &Batch, format: ResponseFormat) -> Value {
+        let mut body = json!({
+            "model": self.settings.model,
+            "messages": [
+                {"role": "system", "content": system_prompt(batch)},
+                {"role": "user", "content": user_message(batch)},
+            ],
+        });
+        match format {
+            ResponseFormat::JsonSchema => {
+                body["response_format"] = json!({
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": "bitext_translations",
+                        "strict": true,
+                        "schema": answer_schema(),
+                    }
+                });
+            }
+            ResponseFormat::JsonObject => {
+                body["response_format"] = json!({"type": "json_object"});
+            }
+            ResponseFormat::None => {}
+        }
+        if let Some(t) = self.settings.temperature {
+            body["temperature"] = json!(t);
+        }
+        body
+    }
+
+    /// Sends one request. `Ok(Err(body))` is a rejection of `response_format` (HTTP 400/422
+    /// naming it), which the probe treats as "try the next format".
+    async fn send(
+        &self,
+        batch: &Batch,
+        format: ResponseFormat,
+    ) -> Result<Result<Reply, ()>, BackendError> {
+        let s = &self.settings;
+        let url = format!("{}/chat/completions", s.base_url);
+        let mut request = self
+            .client
+            .post(url)
+            .json(&self.request_body(batch, format));
+        if let Some(key) = &s.api_key {
+            request = request.bearer_auth(key.expose());
+        }
+        let key = s.api_key.as_ref();
+        let (status, headers, body) = http::send(&s.name, request, key, s.timeout).await?;
+        if !(200..300).contains(&status) {
+            if matches!(status, 400 | 422) && format != ResponseFormat::None {
+                let lower = body.to_ascii_lowercase();
+                if [
+                    "response_format",
+                    "json_schema",
+                    "json_object",
+                    "response format",
+                ]
+                .iter()
+                .any(|m| lower.contains(m))
+                {
+                    return Ok(Err(()));
+                }
+            }
+            return Err(http::classify_status(Failure {
+                backend: &s.name,
+                key_setting: &s.key_setting,
+                key,
+                status,
+                retry_after: http::retry_after(&headers),
+                body: &body,
+                quota_status: None,
+                quota_marker: Some("insufficient_quota"),
+            }));
+        }
+        let parsed: ChatResponse = serde_json::from_str(&body)
+            .map_err(|e| http::bad_json(&s.name, "chat completion", &e, &body, key))?;
+        let usage = parsed
+            .usage
+            .map(|u| Usage {
+                input_tokens: u.prompt_tokens,
+                output_tokens: u.completion_tokens,
+            })
+            .unwrap_or_default();
+        let choice = parsed
+            .choices
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.err_bad("no choices in the answer".into()))?;
+        match choice.finish_reason.as_deref() {
+            Some("length") => {
+                return Err(
+                    self.err_bad("answer cut off at the token limit (finish_reason=length)".into())
+                );
+            }
+            Some("content_filter") => {
+                return Err(self.err_bad("answer blocked by the content filter".into()));
+            }
+            _ => {}
+        }
+        let content = match (choice.message.content, choice.message.refusal) {
+            (Some(c), _) if !c.trim().is_empty() => c,
+            (_, Some(r)) => {
+                return Err(self.err_bad(format!("model refused: {}", http::excerpt(&r, key, 120))));
+            }
+            _ => return Err(self.err_bad("empty message content".into())),
+        };
+        Ok(Ok(Reply { content, usage }))
+    }
+
+    async fn send_known(
+        &self,
+        batch: &Batch,
+        format: ResponseFormat,
+    ) -> Result<Translation, BackendError> {
+        match self.send(batch, format).await? {
+            Ok(reply) => self.finish(batch, reply),
+            Err(()) => Err(BackendError::Config {
+                backend: self.settings.name.clone(),
+                detail: format!(
+                    "the server rejected response_format {}; set response_format = \"none\"",
+                    format.as_str()
+                ),
+            }),
+        }
+    }
+
+    fn finish(&self, batch: &Batch, reply: Reply) -> Result<Translation, BackendError> {
+        let (outputs, _) = parse_answer(&reply.content)
+            .map_err(|detail| self.err_bad(format!("{detail}; usage so far {:?}", reply.usage)))?;
+        let outputs = super::order_by_id(&self.settings.name, batch, outputs)?;
+        Ok(Translation {
+            outputs,
+            usage: reply.usage,
+        })
+    }
+
+    /// The first batch for this base URL + model: try `json_schema`, then `json_object`, then
+    /// the prompt alone, moving on only when the server rejects the parameter. A server that
+    /// accepts `json_schema` but answers with anything but the bare schema object (fences,
+    /// prose) ignores it: the verdict is then `None` (prompt only, robust parsing).
+    async fn probe(&self, batch: &Batch) -> Result<Translation, BackendError> {
+        let mut format = ResponseFormat::JsonSchema;
+        loop {
+            match self.send(batch, format).await? {
+                Ok(reply) => {
+                    let honoured = match format {
+                        ResponseFormat::None => true,
+                        _ => serde_json::from_str::<Answer>(reply.content.trim()).is_ok(),
+                    };
+                    let verdict = if honoured {
+                        format
+                    } else {
+                        ResponseFormat::None
+                    };
+                    remember_verdict(&self.settings.base_url, &self.settings.model, verdict);
+                    tracing::debug!(
+                        backend = %self.settings.name,
+                        verdict = verdict.as_str(),
+                        "response_format probe"
+                    );
+                    return self.finish(batch, reply);
+                }
+                Err(()) => match format.next() {
+                    Some(next) => format = next,
+                    None => unreachable!("ResponseFormat::None is never rejected"),
+                },
+            }
+        }
+    }
+}
+
+struct Reply {
+    content: String,
+    usage: Usage,
+}
+
+#[derive(Deserialize)]
+struct ChatResponse {
+    #[serde(default)]
+    choices: Vec<Choice>,
+    #[serde(default)]
+    usage: Option<ChatUsage>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: ChatMessage,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChatMessage {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChatUsage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    translations: Vec<AnswerItem>,
+}
+
+#[derive(Deserialize)]
+struct AnswerItem {
+    id: String,
+    text: String,
+}
+
+#[async_trait]
+impl Backend for OpenAiBackend {
+    fn info(&self) -> BackendInfo {
+        let s = &self.settings;
+        BackendInfo {
+            name: s.name.clone(),
+            kind: "openai".into(),
+            model: Some(s.model.clone()),
+            endpoint: Some(s.base_url.clone()),
+            max_items: s.max_items,
+            max_chars: s.max_chars,
+            native_terms: false,
+            default_concurrency: s.concurrency,
+            protocol_version: PROTOCOL_VERSION,
+        }
+    }
+
+    async fn translate(&self, batch: &Batch) -> Result<Translation, BackendError> {
+        if batch.items.is_empty() {
+            return Ok(Translation::default());
+        }
+        if let Some(format) = self.response_format() {
+            return self.send_known(batch, format).await;
+        }
+        let guard = self.probe.lock().await;
+        // Another batch may have finished the probe while this one waited.
+        if let Some(format) = self.response_format() {
+            drop(guard);
+            return self.send_known(batch, format).await;
+        }
+        self.probe(batch).await
+    }
+}
+
+/// The JSON schema of the answer object.
+pub fn answer_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "translations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "text": {"type": "string"}
+                    },
+                    "required": ["id", "text"],
+                    "additionalProperties": false
+                }
+            }
+        },
+        "required": ["translations"],
+        "additionalProperties": false
+    })
+}
+
+fn language_name(code: &str) -> String {
+    let base = code
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(code)
+        .to_ascii_lowercase();
+    match base.as_str() {
+        "zh" => "Chinese".into(),
+        "en" => "English".into(),
+        _ => code.to_string(),
+    }
+}
+
+/// The system prompt of protocol version 1.
+pub fn system_prompt(batch: &Batch) -> String {
+    let source = if batch.source_lang.is_empty() {
+        "Chinese".to_string()
+    } else {
+        language_name(&batch.source_lang)
+    };
+    let target = if batch.target_lang.is_empty() {
+        "English".to_string()
+    } else {
+        language_name(&batch.target_lang)
+    };
+    format!(
+        "You are a professional news translator from {source} into {target} \
+(bitext batch protocol v{PROTOCOL_VERSION}).\n\
+The user message is a JSON object with \"segments\" (each an \"id\" and a \"text\" to translate), \
+\"terms\" (glossary: render each \"source\" exactly as its \"target\") and an optional \
+\"context\" (\"title\" of the article, \"previous\": the source sentence before the first segment, \
+\"instruction\": a note for this request). The context is for reference only: do not translate it.\n\
+Translate every segment on its own, faithfully and fluently, keeping all numbers, names and dates. \
+Never merge, split, drop or reorder segments.\n\
+Answer with only this JSON object, one entry per segment, with the same ids: \
+{{\"translations\":[{{\"id\":\"<segment id>\",\"text\":\"<{target} translation>\"}}]}}"
+    )
+}
+
+/// The user message of protocol version 1: the segments, the union of the items' terms (each
+/// once, in order of first appearance) and the context.
+pub fn user_message(batch: &Batch) -> String {
+    let mut terms: Vec<&TermPair> = Vec::new();
+    for item in &batch.items {
+        for term in &item.terms {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    let segments: Vec<Value> = batch
+        .items
+        .iter()
+        .map(|item| json!({"id": item.id, "text": item.text}))
+        .collect();
+    let mut message = json!({"segments": segments, "terms": terms});
+    let context = serde_json::to_value(&batch.context).unwrap_or(Value::Null);
+    if context.as_object().is_some_and(|o| !o.is_empty()) {
+        message["context"] = context;
+    }
+    message.to_string()
+}
+
+/// Removes reasoning blocks: every `<think>…</think>`, and everything up to a closing
+/// `</think>` whose opening tag was in the prompt template. An unclosed `<think>` is an error.
+pub fn strip_think(content: &str) -> Result<String, String> {
+    let mut text = content.to_string();
+    if let Some(end) = text.rfind("</think>") {
+        // Reasoning precedes the answer: drop everything up to the last closing tag.
+        text = text[end + "</think>".len()..].to_string();
+    }
+    if let Some(open) = text.find("<think>") {
+        return Err(format!(
+            "answer is an unfinished <think> block at byte {open} (raise the token limit)"
+        ));
+    }
+    Ok(text)
+}
+
+/// Parses the model's answer. Returns the outputs and whether the content was the bare JSON
+/// object (no reasoning, fences or prose). Accepts the object inside a ```json fence or after
+/// leading prose; never guesses ids or positions.
+pub fn parse_answer(content: &str) -> Result<(Vec<Output>, bool), String> {
+    let to_outputs = |answer: Answer| {
+        answer
+            .translations
+            .into_iter()
+            .map(|t| Output {
+                id: t.id,
+                text: t.text,
+            })
+            .collect::<Vec<_>>()
+    };
+    if let Ok(answer) = serde_json::from_str::<Answer>(content.trim()) {
+        return Ok((to_outputs(answer), true));
+    }
+    let text = strip_think(content)?;
+    let trimmed = text.trim();
+    let mut candidates: Vec<&str> = vec![trimmed];
+    // Fenced blocks: ```json … ``` or ``` … ```.
+    let mut rest = trimmed;
+    while let Some(start) = rest.find("```") {
+        let after = &rest[start + 3..];
+        let body_start = after.find('\n').map(|i| i + 1).unwrap_or(0);
+        let Some(end) = after[body_start..].find("```") else {
+            break;
+        };
+        candidates.push(after[body_start..body_start + end].trim());
+        rest = &after[body_start + end + 3..];
+    }
+    for candidate in &candidates {
+        if let Ok(answer) = serde_json::from_str::<Answer>(candidate) {
+            return Ok((to_outputs(answer), false));
+        }
+    }
+    // Leading (or trailing) prose: the first JSON object in the text that has "translations".
+    let mut last_error = None;
+    for (pos, _) in trimmed.match_indices('{') {
+        let mut stream = serde_json::Deserializer::from_str(&trimmed[pos..]).into_iter::<Value>();
+        if let Some(Ok(value)) = stream.next()
+            && value.get("translations").is_some()
+        {
+            match serde_json::from_value::<Answer>(value) {
+                Ok(answer) => return Ok((to_outputs(answer), false)),
+                Err(e) => last_error = Some(e.to_string()),
+            }
+        }
+    }
+    let start: String = trimmed.chars().take(80).collect();
+    Err(match last_error {
+        Some(e) => format!("answer's \"translations\" has the wrong shape ({e})"),
+        None => format!("no {{\"translations\":[…]}} object in the answer: {start:?}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Context, Item};
+
+    fn batch() -> Batch {
+        Batch {
+            items: vec![
+                Item {
+                    id: "b3.s1".into(),
+                    text: "两江新区发布新政。".into(),
+                    terms: vec![TermPair {
+                        source: "两江新区".into(),
+                        target: "Liangjiang New Area".into(),
+                    }],
+                },
+                Item {
+                    id: "b3.s2".into(),
+                    text: "两江新区在重庆。".into(),
+                    terms: vec![TermPair {
+                        source: "两江新区".into(),
+                        target: "Liangjiang New Area".into(),
+                    }],
+                },
+            ],
+            context: Context {
+                title: Some("智博会".into()),
+                ..Context::default()
+            },
+            source_lang: "zh-CN".into(),
+            target_lang: "en".into(),
+        }
+    }
+
+    #[test]
+    fn user_message_has_segments_terms_once_and_context() {
+        let v: Value = serde_json::from_str(&user_message(&batch())).unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "segments": [
+                    {"id": "b3.s1", "text": "两江新区发布新政。"},
+                    {"id": "b3.s2", "text": "两江新区在重庆。"}
+                ],
+                "terms": [{"source": "两江新区", "target": "Liangjiang New Area"}],
+                "context": {"title": "智博会"}
+            })
+        );
+    }
+
+    #[test]
+    fn answers_in_fences_prose_and_think_blocks() {
+        let bare = r#"{"translations":[{"id":"a","text":"A"}]}"#;
+        assert!(parse_answer(bare).unwrap().1);
+        let fenced = format!("Here you go:\n```json\n{bare}\n```\nDone.");
+        let (out, strict) = parse_answer(&fenced).unwrap();
+        assert_eq!((out[0].id.as_str(), strict), ("a", false));
+        let prose = format!("Sure! The translation is {bare} hope it helps");
+        assert_eq!(parse_answer(&prose).unwrap().0[0].text, "A");
+        let think = format!("<think>the user wants {{\"translations\": []}} maybe</think>\n{bare}");
+        assert_eq!(parse_answer(&think).unwrap().0.len(), 1);
+        let template_think = format!("reasoning without opening tag</think>{bare}");
+        assert_eq!(parse_answer(&template_think).unwrap().0.len(), 1);
+        assert!(parse_answer("<think>still thinking").is_err());
+        assert!(parse_answer("I cannot do that.").is_err());
+        let wrong = r#"{"translations":[{"id":1,"text":"A"}]}"#;
+        assert!(parse_answer(wrong).unwrap_err().contains("wrong shape"));
+    }
+}

@@ -1,0 +1,129 @@
+//! The backend factory: a name (or the default), the configuration and the command-line
+//! overrides in, a ready [`Backend`] out.
+//!
+//! ```no_run
+//! use bitext::backend::registry;
+//! use bitext::config::{Config, Env, Overrides};
+//! let env = Env::process();
+//! let config = Config::load(None, &env)?;
+//! let backend = registry::build(Some("deepl"), &config, &Overrides::default())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use super::command::{CommandBackend, CommandSettings};
+use super::deepl::{DeeplBackend, DeeplSettings};
+use super::libretranslate::{LibreBackend, LibreSettings};
+use super::openai::{OpenAiBackend, OpenAiSettings};
+use super::{Backend, BackendError, TermPair};
+use crate::config::{BackendSpec, Config, Env, Kind, Overrides, Status};
+use std::sync::Arc;
+
+/// Builds backend `name` (the default backend when `None`) from the process environment.
+pub fn build(
+    name: Option<&str>,
+    config: &Config,
+    overrides: &Overrides,
+) -> Result<Arc<dyn Backend>, BackendError> {
+    build_with(name, config, &Env::process(), overrides, &[])
+}
+
+/// [`build`] with an explicit environment and the whole glossary (`glossary` becomes the
+/// DeepL glossary; other backends get their terms per item).
+pub fn build_with(
+    name: Option<&str>,
+    config: &Config,
+    env: &Env,
+    overrides: &Overrides,
+    glossary: &[TermPair],
+) -> Result<Arc<dyn Backend>, BackendError> {
+    let spec = config
+        .resolve(name, env, overrides)
+        .map_err(|e| BackendError::Config {
+            backend: name
+                .map(String::from)
+                .unwrap_or_else(|| config.default_name(env, overrides).0),
+            detail: e.to_string(),
+        })?;
+    from_spec(&spec, glossary)
+}
+
+/// Builds the client for resolved settings.
+pub fn from_spec(
+    spec: &BackendSpec,
+    glossary: &[TermPair],
+) -> Result<Arc<dyn Backend>, BackendError> {
+    let config_error = |detail: String| BackendError::Config {
+        backend: spec.name.clone(),
+        detail,
+    };
+    match spec.status() {
+        Status::Ready => {}
+        Status::MissingKey(var) => return Err(config_error(format!("missing API key; set {var}"))),
+        Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
+    }
+    let key_setting = spec
+        .api_key_env
+        .clone()
+        .unwrap_or_else(|| "api_key_env".into());
+    Ok(match spec.kind {
+        Kind::OpenAi => {
+            let mut s = OpenAiSettings::new(
+                spec.base_url.clone().unwrap_or_default(),
+                spec.model.clone().unwrap_or_default(),
+            );
+            s.name = spec.name.clone();
+            s.api_key = spec.api_key.clone();
+            s.key_setting = key_setting;
+            s.timeout = spec.timeout;
+            s.concurrency = spec.concurrency;
+            s.max_items = spec.max_items.unwrap_or(s.max_items);
+            s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
+            s.temperature = spec.temperature;
+            s.response_format = spec.response_format;
+            Arc::new(OpenAiBackend::new(s)?)
+        }
+        Kind::Deepl => {
+            let mut s = DeeplSettings::new(spec.api_key.clone());
+            s.name = spec.name.clone();
+            s.base_url = spec.base_url.clone();
+            s.key_setting = key_setting;
+            s.timeout = spec.timeout;
+            s.concurrency = spec.concurrency;
+            s.max_items = spec.max_items.unwrap_or(s.max_items);
+            s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
+            if let Some(v) = &spec.target_variant {
+                s.target_variant = v.clone();
+            }
+            s.glossary = glossary.to_vec();
+            Arc::new(DeeplBackend::new(s)?)
+        }
+        Kind::LibreTranslate => {
+            let mut s = LibreSettings::new(spec.base_url.clone().unwrap_or_default());
+            s.name = spec.name.clone();
+            s.api_key = spec.api_key.clone();
+            s.key_setting = key_setting;
+            s.timeout = spec.timeout;
+            s.concurrency = spec.concurrency;
+            s.max_items = spec.max_items.unwrap_or(s.max_items);
+            s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
+            Arc::new(LibreBackend::new(s)?)
+        }
+        Kind::Command => {
+            let mut s =
+                CommandSettings::new(spec.command.clone().unwrap_or_default(), spec.args.clone());
+            s.name = spec.name.clone();
+            s.dir = spec.dir.clone();
+            s.timeout = spec.timeout;
+            s.concurrency = spec.concurrency;
+            s.max_items = spec.max_items.unwrap_or(s.max_items);
+            s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
+            s.model = spec.model.clone();
+            Arc::new(CommandBackend::new(s)?)
+        }
+        Kind::Gloss => {
+            return Err(config_error(
+                "the gloss engine is not part of this build yet".into(),
+            ));
+        }
+    })
+}

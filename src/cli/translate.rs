@@ -1,0 +1,367 @@
+//! `bitext translate FILE... [-o OUT | --out-dir DIR] [-f FORMAT] [-b BACKEND] [--model M]
+//! [-g GLOSSARY]... [--concurrency N] [--batch-chars N] [--rpm N] [--tpm N] [--no-cache]
+//! [--cache DIR] [--dry-run] [--strict] [--config FILE]`
+//!
+//! Exit status: 0 success; 1 failure (a file, the backend, segments left untranslated), or
+//! with `--strict` glossary violations / QA errors left (the output is still written);
+//! 130 interrupted (Ctrl-C; everything answered is in the cache).
+
+use anyhow::{Context, Result, bail};
+use bitext::backend::{Backend, TermPair, registry};
+use bitext::cache::Cache;
+use bitext::config::{Config, DefaultSource, Env, Overrides};
+use bitext::glossary::Glossary;
+use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use output::{ExportOptions, Format};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    /// Articles to translate (they share the glossary, backend and cache, and run
+    /// concurrently).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output file (one input only); standard output when absent.
+    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Write `DIR/<input stem>.<format extension>` for every input.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Output format: html, tsv, tsv-plain, json, tmx, xliff, md (default: from the output
+    /// extension, else json).
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Backend name (default: the configured default, else the offline `gloss`).
+    #[arg(short, long, value_name = "BACKEND")]
+    backend: Option<String>,
+    #[arg(long, value_name = "MODEL")]
+    model: Option<String>,
+    /// Glossary files, later ones override earlier ones (default: the config's `glossary`).
+    #[arg(short, long = "glossary", value_name = "GLOSSARY")]
+    glossaries: Vec<PathBuf>,
+    /// Requests in flight at most (default: the backend's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    concurrency: Option<u32>,
+    /// Character budget of a batch.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    batch_chars: Option<u32>,
+    /// Requests per minute at most.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    rpm: Option<u32>,
+    /// Estimated tokens per minute at most.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    tpm: Option<u32>,
+    /// Neither read nor write the translation memory.
+    #[arg(long, conflicts_with = "cache")]
+    no_cache: bool,
+    /// Cache directory (default: `$XDG_CACHE_HOME/bitext`).
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// Plan only: segments, cached hits, requests and estimated tokens; nothing is sent.
+    #[arg(long)]
+    dry_run: bool,
+    /// Exit 1 when glossary violations or QA errors remain (the output is still written).
+    #[arg(long)]
+    strict: bool,
+    /// Config file (default: `$BITEXT_CONFIG`, `./bitext.toml`, the user config dir).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Where each bitext goes.
+enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+fn choose_format(args: &TranslateArgs, path: Option<&Path>) -> Result<Format> {
+    if let Some(name) = &args.format {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        return Format::from_name(name)
+            .with_context(|| format!("unknown format {name:?} (known: {})", names.join(", ")));
+    }
+    let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
+    Ok(ext.and_then(Format::from_extension).unwrap_or(Format::Json))
+}
+
+fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>> {
+    if let Some(out) = &args.output {
+        if args.files.len() > 1 {
+            bail!(
+                "-o takes one input; with {} inputs use --out-dir DIR",
+                args.files.len()
+            );
+        }
+        return Ok(vec![Destination::File(out.clone())]);
+    }
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create output directory", dir.display()))?;
+        let mut seen = std::collections::HashSet::new();
+        return args
+            .files
+            .iter()
+            .map(|file| {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "stdin".into());
+                let stem = stem.strip_suffix(".zh").unwrap_or(&stem).to_string();
+                let path = dir.join(format!("{stem}.{}", format.extension()));
+                if !seen.insert(path.clone()) {
+                    bail!(
+                        "{}: two inputs would be written to {}",
+                        file.display(),
+                        path.display()
+                    );
+                }
+                Ok(Destination::File(path))
+            })
+            .collect();
+    }
+    Ok(args.files.iter().map(|_| Destination::Stdout).collect())
+}
+
+/// The progress bar on stderr (hidden when stderr is not a terminal).
+struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} segments {msg}",
+            )
+            .expect("valid template"),
+        );
+        Bar { bar }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, segments: usize, cached: usize) {
+        self.bar.set_length(segments as u64);
+        self.bar.set_position(cached as u64);
+        self.bar.set_message(format!("({cached} cached)"));
+    }
+
+    fn advance(&self, segments: usize) {
+        self.bar.inc(segments as u64);
+    }
+
+    fn note(&self, message: &str) {
+        self.bar.suspend(|| eprintln!("bitext: {message}"));
+    }
+}
+
+pub fn run(args: TranslateArgs) -> Result<ExitCode> {
+    let env = Env::process();
+    let config = Config::load(args.config.as_deref(), &env)?;
+    let overrides = Overrides {
+        backend: args.backend.clone(),
+        model: args.model.clone(),
+        concurrency: args.concurrency.map(|n| n as usize),
+        rpm: args.rpm,
+        tpm: args.tpm,
+        ..Overrides::default()
+    };
+    let (backend_name, default_source) = config.default_name(&env, &overrides);
+    let glossary_paths = if args.glossaries.is_empty() {
+        config.glossary.clone()
+    } else {
+        args.glossaries.clone()
+    };
+    let glossary = if glossary_paths.is_empty() {
+        None
+    } else {
+        Some(Glossary::load_layered(&glossary_paths)?)
+    };
+    let terms: Box<dyn Terms> = match &glossary {
+        Some(g) => Box::new(GlossaryTerms::new(g.clone())),
+        None => Box::new(NoTerms),
+    };
+    let whole: Vec<TermPair> = glossary
+        .as_ref()
+        .map(|g| {
+            g.terms
+                .iter()
+                .map(|t| TermPair {
+                    source: t.source.clone(),
+                    target: t.rendering(false).to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let spec = config.resolve(Some(&backend_name), &env, &overrides)?;
+    let backend = registry::from_spec(&spec, &whole)?;
+    if default_source == DefaultSource::Fallback && !args.dry_run {
+        eprintln!(
+            "bitext: note: using the offline `gloss` backend (rough glosses); for real \
+             translations set OPENAI_API_KEY or DEEPL_AUTH_KEY and pass -b NAME, or set \
+             default_backend in bitext.toml (see docs/backends.md)"
+        );
+    }
+
+    let format = choose_format(&args, args.output.as_deref())?;
+    let destinations = destinations(&args, format)?;
+    let mut sources = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let document = bitext::document::read_path(file)?;
+        sources.push(Source::from_document(&document));
+    }
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(Cache::open(&super::cache::cache_dir(args.cache.clone())?)?)
+    };
+    let options = Options {
+        concurrency: spec.concurrency,
+        batch_chars: args.batch_chars.map_or(0, |n| n as usize),
+        rpm: spec.rpm,
+        tpm: spec.tpm,
+        ..Options::default()
+    };
+    let bar = Bar::new();
+    let job = Job {
+        backend: backend.as_ref() as &dyn Backend,
+        terms: terms.as_ref(),
+        cache: cache.as_ref(),
+        options,
+        progress: &bar,
+    };
+
+    if args.dry_run {
+        let plan = pipeline::run::plan_job(&job, &sources)?;
+        let cost = spec
+            .cost(plan.input_tokens, plan.output_tokens)
+            .map(|c| format!(", estimated cost {c:.4}"))
+            .unwrap_or_default();
+        let mut text = format!(
+            "{} segments, {} cached, {} requests to {} ({} repairs), estimated tokens {} in / {} out{cost}\n",
+            plan.segments,
+            plan.cached,
+            plan.requests(),
+            backend.info().name,
+            plan.repairs,
+            plan.input_tokens,
+            plan.output_tokens,
+        );
+        for batch in &plan.batches {
+            let first = batch.ids.first().map_or("", String::as_str);
+            let last = batch.ids.last().map_or("", String::as_str);
+            text.push_str(&format!(
+                "  {}: {first}..{last} ({} segments, {} chars)\n",
+                batch.source,
+                batch.ids.len(),
+                batch.chars
+            ));
+        }
+        super::print_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = pipeline::run(&job, &sources) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    bar.bar.finish_and_clear();
+    let outcome = match result {
+        None => {
+            eprintln!(
+                "bitext: interrupted; everything answered so far is in the cache — run the same command again to resume"
+            );
+            return Ok(ExitCode::from(130));
+        }
+        Some(Err(err)) => {
+            if let pipeline::PipelineError::Fatal { report, .. } = &err {
+                eprintln!("bitext: {report}");
+            }
+            return Err(err.into());
+        }
+        Some(Ok(outcome)) => outcome,
+    };
+    let options = ExportOptions::default();
+    for (bitext, destination) in outcome.bitexts.iter().zip(&destinations) {
+        let text = output::render(bitext, format, &options)?;
+        match destination {
+            Destination::Stdout => super::print_stdout(&text)?,
+            Destination::File(path) => bitext::util::atomic_write(path, text.as_bytes())
+                .with_context(|| format!("{}: cannot write output", path.display()))?,
+        }
+    }
+    let report = &outcome.report;
+    eprintln!("bitext: {report}");
+    if report.failed > 0 {
+        eprintln!(
+            "bitext: error: {} segment{} could not be translated (flagged `failed`); run again to retry them",
+            report.failed,
+            if report.failed == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if args.strict && (report.violations > 0 || report.qa_errors > 0) {
+        eprintln!(
+            "bitext: --strict: {} glossary violation{} and {} QA error{} remain",
+            report.violations,
+            if report.violations == 1 { "" } else { "s" },
+            report.qa_errors,
+            if report.qa_errors == 1 { "" } else { "s" },
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// JSON output until the exporters are merged (`bitext::export`).
+mod output {
+    use bitext::Bitext;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Format {
+        Json,
+    }
+
+    #[derive(Debug, Default)]
+    pub struct ExportOptions {}
+
+    impl Format {
+        pub const ALL: [Format; 1] = [Format::Json];
+
+        pub fn name(self) -> &'static str {
+            "json"
+        }
+
+        pub fn extension(self) -> &'static str {
+            "json"
+        }
+
+        pub fn from_name(name: &str) -> Option<Format> {
+            (name == "json").then_some(Format::Json)
+        }
+
+        pub fn from_extension(ext: &str) -> Option<Format> {
+            (ext == "json").then_some(Format::Json)
+        }
+    }
+
+    pub fn render(bitext: &Bitext, _: Format, _: &ExportOptions) -> anyhow::Result<String> {
+        Ok(bitext.to_json())
+    }
+}

@@ -1,0 +1,700 @@
+//! The translation pipeline: library runs against scripted backends (faults on demand), and
+//! `bitext translate` end to end.
+
+use crate::common;
+use async_trait::async_trait;
+use bitext::backend::{
+    Backend, BackendError, BackendInfo, Batch, Output, TermPair, Translation, Usage,
+};
+use bitext::cache::Cache;
+use bitext::pipeline::{self, Job, NoProgress, Options, PipelineError, Source, Terms};
+use bitext::{Bitext, FlagCode};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What the scripted backend does on one call.
+#[derive(Debug, Clone)]
+enum Fault {
+    /// 429 with this Retry-After.
+    RateLimited(Option<Duration>),
+    /// A 500 or a connection failure.
+    Transient,
+    /// The answer leaves out the batch's last id.
+    DropLast,
+    /// The answer swaps the first two outputs' ids (texts stay in place: a shifted answer).
+    Shift,
+    /// The answer is not JSON.
+    NotJson,
+    /// 401.
+    Auth,
+}
+
+/// A backend that answers `EN(<id>)[<source>]`-style translations, following a script of
+/// faults (one per call, in order; calls beyond the script succeed). It honours the terms
+/// unless `ignore_terms`, and obeys them on repair requests when `obey_repair`.
+struct Scripted {
+    script: Mutex<VecDeque<Fault>>,
+    calls: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    latency: Duration,
+    ignore_terms: bool,
+    obey_repair: bool,
+    /// Every batch received (ids), in call order.
+    seen: Mutex<Vec<Vec<String>>>,
+    /// Instructions received.
+    instructions: Mutex<Vec<String>>,
+    max_items: usize,
+    /// A batch holding this id is always answered with non-JSON.
+    poison: Option<String>,
+}
+
+impl Scripted {
+    fn new(script: Vec<Fault>) -> Scripted {
+        Scripted {
+            script: Mutex::new(script.into()),
+            calls: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            latency: Duration::from_millis(2),
+            ignore_terms: false,
+            obey_repair: false,
+            seen: Mutex::new(Vec::new()),
+            instructions: Mutex::new(Vec::new()),
+            max_items: 40,
+            poison: None,
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn translate_item(&self, text: &str, terms: &[TermPair], repair: bool) -> String {
+        let mut out = format!(
+            "English of [{}]",
+            text.chars().filter(|c| !is_han(*c)).collect::<String>()
+        );
+        if !self.ignore_terms || (repair && self.obey_repair) {
+            for term in terms {
+                out.push_str(&format!(" {}", term.target));
+            }
+        }
+        out
+    }
+}
+
+fn is_han(c: char) -> bool {
+    bitext::pipeline::qa::is_han(c)
+}
+
+fn bad(detail: &str) -> BackendError {
+    BackendError::BadResponse {
+        backend: "scripted".into(),
+        detail: detail.into(),
+    }
+}
+
+#[async_trait]
+impl Backend for Scripted {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "scripted".into(),
+            kind: "scripted".into(),
+            model: Some("m1".into()),
+            endpoint: None,
+            max_items: self.max_items,
+            max_chars: 100_000,
+            native_terms: false,
+            default_concurrency: 4,
+            protocol_version: 1,
+        }
+    }
+
+    async fn translate(&self, batch: &Batch) -> Result<Translation, BackendError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(self.latency).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.seen
+            .lock()
+            .unwrap()
+            .push(batch.items.iter().map(|i| i.id.clone()).collect());
+        if let Some(instruction) = &batch.context.instruction {
+            self.instructions.lock().unwrap().push(instruction.clone());
+        }
+        let mut fault = self.script.lock().unwrap().pop_front();
+        if let Some(poison) = &self.poison
+            && batch.items.iter().any(|i| i.id == *poison)
+        {
+            fault = Some(Fault::NotJson);
+        }
+        let repair = batch.context.instruction.is_some();
+        let mut outputs: Vec<Output> = batch
+            .items
+            .iter()
+            .map(|item| Output {
+                id: item.id.clone(),
+                text: self.translate_item(&item.text, &item.terms, repair),
+            })
+            .collect();
+        let backend = "scripted".to_string();
+        match fault {
+            None => {}
+            Some(Fault::RateLimited(retry_after)) => {
+                return Err(BackendError::RateLimited {
+                    backend,
+                    retry_after,
+                });
+            }
+            Some(Fault::Transient) => {
+                return Err(BackendError::Transient {
+                    backend,
+                    detail: "HTTP 500".into(),
+                });
+            }
+            Some(Fault::NotJson) => return Err(bad("answer is not JSON")),
+            Some(Fault::Auth) => {
+                return Err(BackendError::Auth {
+                    backend,
+                    detail: "HTTP 401".into(),
+                    setting: "SCRIPTED_KEY".into(),
+                });
+            }
+            Some(Fault::DropLast) => {
+                outputs.pop();
+                // A real client reports this through order_by_id; the pipeline checks too.
+                return bitext::backend::order_by_id("scripted", batch, outputs).map(|outputs| {
+                    Translation {
+                        outputs,
+                        usage: Usage::default(),
+                    }
+                });
+            }
+            Some(Fault::Shift) if outputs.len() >= 2 => {
+                let (a, b) = (outputs[0].id.clone(), outputs[1].id.clone());
+                outputs[0].id = b;
+                outputs[1].id = a;
+            }
+            Some(Fault::Shift) => {}
+        }
+        let chars: u64 = batch
+            .items
+            .iter()
+            .map(|i| i.text.chars().count() as u64)
+            .sum();
+        Ok(Translation {
+            outputs,
+            usage: Usage {
+                input_tokens: chars + 100,
+                output_tokens: chars,
+            },
+        })
+    }
+}
+
+/// A stand-in glossary for the pipeline's [`Terms`] seam: a term applies where its source
+/// occurs; the first mention in a document asks for the `first` form when there is one.
+struct TestTerms(Vec<(&'static str, &'static str, Option<&'static str>)>);
+
+impl Terms for TestTerms {
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>> {
+        let mut seen = Vec::new();
+        sources
+            .iter()
+            .map(|text| {
+                self.0
+                    .iter()
+                    .filter(|(s, _, _)| text.contains(s))
+                    .map(|&(s, t, first)| {
+                        let target = match first {
+                            Some(f) if !seen.contains(&s) => f,
+                            _ => t,
+                        };
+                        seen.push(s);
+                        TermPair {
+                            source: s.into(),
+                            target: target.into(),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn missing(&self, _source: &str, target: &str, terms: &[TermPair]) -> Vec<TermPair> {
+        terms
+            .iter()
+            .filter(|t| !target.contains(&t.target))
+            .cloned()
+            .collect()
+    }
+}
+
+fn sample_source() -> Source {
+    let doc = bitext::document::read_path(&common::sample()).unwrap();
+    Source::from_document(&doc)
+}
+
+fn fast_options() -> Options {
+    Options {
+        concurrency: 4,
+        batch_chars: 1200,
+        backoff_base: Duration::from_millis(5),
+        backoff_max: Duration::from_millis(50),
+        ..Options::default()
+    }
+}
+
+async fn run_with(
+    backend: &Scripted,
+    terms: &dyn Terms,
+    cache: Option<&Cache>,
+    options: Options,
+    sources: &[Source],
+) -> Result<pipeline::Outcome, PipelineError> {
+    let job = Job {
+        backend,
+        terms,
+        cache,
+        options,
+        progress: &NoProgress,
+    };
+    pipeline::run(&job, sources).await
+}
+
+/// Every pair is the translation of its own source, in the source's order.
+fn assert_paired(bitext: &Bitext, source: &Source) {
+    assert_eq!(bitext.pairs.len(), source.segments.len());
+    for (pair, segment) in bitext.pairs.iter().zip(&source.segments) {
+        assert_eq!(pair.id, segment.id.to_string());
+        assert_eq!(pair.source, segment.text);
+        let latin: String = segment.text.chars().filter(|c| !is_han(*c)).collect();
+        assert!(
+            pair.target.starts_with(&format!("English of [{latin}]")),
+            "{}: {:?} is not the translation of {:?}",
+            pair.id,
+            pair.target,
+            pair.source
+        );
+    }
+}
+
+#[tokio::test]
+async fn sample_in_batches_in_order_then_all_from_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let source = sample_source();
+    let backend = Scripted::new(vec![]);
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        Some(&cache),
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert_paired(&outcome.bitexts[0], &source);
+    let report = &outcome.report;
+    assert_eq!(report.segments, source.segments.len());
+    assert_eq!(report.cached, 0);
+    assert!(report.requests >= 4 && report.requests <= 8, "{report:?}");
+    assert_eq!(report.requests, backend.calls());
+    assert_eq!(report.retries, 0);
+    assert!(backend.max_in_flight.load(Ordering::SeqCst) <= 4);
+    // Each batch is a run of consecutive segments of the article.
+    let ids: Vec<String> = source.segments.iter().map(|s| s.id.to_string()).collect();
+    let mut seen: Vec<Vec<String>> = backend.seen.lock().unwrap().clone();
+    seen.sort_by_key(|b| ids.iter().position(|id| *id == b[0]).unwrap());
+    assert_eq!(seen.concat(), ids);
+    assert!(outcome.report.input_tokens > 0 && outcome.report.output_tokens > 0);
+
+    let again = Scripted::new(vec![]);
+    let outcome = run_with(
+        &again,
+        &bitext::pipeline::NoTerms,
+        Some(&cache),
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.calls(), 0);
+    assert_eq!(outcome.report.requests, 0);
+    assert_eq!(outcome.report.cached, source.segments.len());
+    assert_paired(&outcome.bitexts[0], &source);
+    assert!(
+        outcome.bitexts[0]
+            .pairs
+            .iter()
+            .all(|p| matches!(p.origin, bitext::Origin::Translated { cached: true, .. }))
+    );
+}
+
+#[tokio::test]
+async fn faults_are_retried_and_bad_answers_split_never_shifted() {
+    let source = sample_source();
+    let backend = Scripted::new(vec![
+        Fault::RateLimited(Some(Duration::from_millis(30))),
+        Fault::Transient,
+        Fault::DropLast,
+        Fault::NotJson,
+        Fault::Shift,
+        Fault::Transient,
+        Fault::DropLast,
+        Fault::RateLimited(None),
+    ]);
+    let options = Options {
+        concurrency: 1,
+        ..fast_options()
+    };
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        None,
+        options,
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert_paired(&outcome.bitexts[0], &source);
+    let report = &outcome.report;
+    assert_eq!(report.failed, 0);
+    assert_eq!(report.requests, backend.calls());
+    // Four bad answers (drop, not JSON, shift, drop) each split a batch.
+    assert_eq!(report.splits, 4, "{report:?}");
+    assert!(report.retries >= 8, "{report:?}");
+    assert!(
+        outcome.bitexts[0]
+            .pairs
+            .iter()
+            .all(|p| !p.flags.iter().any(|f| f.code == FlagCode::Failed))
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_by_every_request() {
+    let source = sample_source();
+    let backend = Scripted::new(vec![Fault::RateLimited(Some(Duration::from_millis(400)))]);
+    let started = Instant::now();
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        None,
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(outcome.report.retries, 1);
+    assert_paired(&outcome.bitexts[0], &source);
+}
+
+#[tokio::test]
+async fn a_single_segment_that_never_answers_right_is_flagged_failed() {
+    let source = sample_source();
+    let mut backend = Scripted::new(vec![]);
+    let poison = source.segments[30].id.to_string();
+    backend.poison = Some(poison.clone());
+    let options = Options {
+        max_attempts: 3,
+        ..fast_options()
+    };
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        None,
+        options,
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    let failed: Vec<&str> = outcome.bitexts[0]
+        .pairs
+        .iter()
+        .filter(|p| p.flags.iter().any(|f| f.code == FlagCode::Failed))
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(failed, [poison.as_str()], "{:?}", outcome.report);
+    assert_eq!(outcome.report.failed, 1);
+    let pair = &outcome.bitexts[0].pairs[30];
+    assert_eq!(pair.target, "");
+    assert!(
+        pair.flags[0].message.contains("not JSON"),
+        "{:?}",
+        pair.flags
+    );
+    // The batch was halved down to the single segment, which was tried 3 times.
+    let alone = backend
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|b| **b == [poison.clone()])
+        .count();
+    assert_eq!(alone, 3);
+    // Every other segment is translated and paired.
+    let mut others = outcome.bitexts[0].clone();
+    others.pairs.remove(30);
+    let mut rest = source.clone();
+    rest.segments.remove(30);
+    assert_paired(&others, &rest);
+}
+
+#[tokio::test]
+async fn auth_stops_at_once_keeping_answers_in_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let source = sample_source();
+    let mut backend = Scripted::new(vec![]);
+    backend.max_items = 10;
+    // First run: two batches answered, then 401.
+    let two_then_auth = AuthAfter {
+        inner: backend,
+        answers: 2,
+    };
+    let options = Options {
+        concurrency: 1,
+        ..fast_options()
+    };
+    let job = Job {
+        backend: &two_then_auth,
+        terms: &bitext::pipeline::NoTerms,
+        cache: Some(&cache),
+        options: options.clone(),
+        progress: &NoProgress,
+    };
+    let err = pipeline::run(&job, std::slice::from_ref(&source))
+        .await
+        .unwrap_err();
+    let PipelineError::Fatal {
+        error,
+        answered,
+        report,
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert!(matches!(error, BackendError::Auth { .. }));
+    let seen = two_then_auth.inner.seen.lock().unwrap().clone();
+    let first_two = seen[0].len() + seen[1].len();
+    assert_eq!(*answered, first_two);
+    // Stopped at the first 401: no retry of it, no further request.
+    assert_eq!(two_then_auth.inner.calls(), 3);
+    assert_eq!(report.requests, 3);
+    assert!(err.to_string().contains("authentication failed"), "{err}");
+    assert!(err.to_string().contains("check SCRIPTED_KEY"), "{err}");
+
+    // Resume: only the segments not yet answered are requested.
+    let mut backend = Scripted::new(vec![]);
+    backend.max_items = 10;
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        Some(&cache),
+        options,
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.report.cached, first_two);
+    let requested: Vec<String> = backend.seen.lock().unwrap().concat();
+    let expected: Vec<String> = source.segments[first_two..]
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(requested, expected);
+    assert_paired(&outcome.bitexts[0], &source);
+}
+
+/// Answers `answers` requests, then fails every request with 401.
+struct AuthAfter {
+    inner: Scripted,
+    answers: usize,
+}
+
+#[async_trait]
+impl Backend for AuthAfter {
+    fn info(&self) -> BackendInfo {
+        self.inner.info()
+    }
+
+    async fn translate(&self, batch: &Batch) -> Result<Translation, BackendError> {
+        if self.inner.calls() >= self.answers {
+            self.inner.script.lock().unwrap().push_front(Fault::Auth);
+        }
+        self.inner.translate(batch).await
+    }
+}
+
+#[tokio::test]
+async fn concurrency_is_bounded() {
+    let sources: Vec<Source> = (0..3).map(|_| sample_source()).collect();
+    let mut backend = Scripted::new(vec![]);
+    backend.latency = Duration::from_millis(20);
+    backend.max_items = 5;
+    let options = Options {
+        concurrency: 3,
+        ..fast_options()
+    };
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        None,
+        options,
+        &sources,
+    )
+    .await
+    .unwrap();
+    assert_eq!(backend.max_in_flight.load(Ordering::SeqCst), 3);
+    assert_eq!(outcome.bitexts.len(), 3);
+    for bitext in &outcome.bitexts {
+        assert_paired(bitext, &sources[0]);
+    }
+}
+
+const TERMS: [(&str, &str, Option<&str>); 3] = [
+    ("两江新区", "Liangjiang New Area", None),
+    (
+        "上合组织",
+        "SCO",
+        Some("Shanghai Cooperation Organization (SCO)"),
+    ),
+    ("智博会", "Smart China Expo", None),
+];
+
+#[tokio::test]
+async fn ignored_terms_are_repaired_once_then_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let source = sample_source();
+    let terms = TestTerms(TERMS.to_vec());
+    let planned = terms.plan(
+        &source
+            .segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let with_terms = planned.iter().filter(|t| !t.is_empty()).count();
+    assert!(with_terms >= 3, "the sample has glossary terms");
+
+    let mut backend = Scripted::new(vec![]);
+    backend.ignore_terms = true;
+    let outcome = run_with(
+        &backend,
+        &terms,
+        Some(&cache),
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    let report = &outcome.report;
+    assert_eq!(report.repairs, with_terms);
+    let instructions = backend.instructions.lock().unwrap().clone();
+    assert_eq!(instructions.len(), with_terms);
+    assert!(
+        instructions
+            .iter()
+            .any(|i| i.contains("上合组织 → \"Shanghai Cooperation Organization (SCO)\"")),
+        "{instructions:?}"
+    );
+    let flagged: usize = outcome.bitexts[0]
+        .pairs
+        .iter()
+        .filter(|p| p.flags.iter().any(|f| f.code == FlagCode::MissingTerm))
+        .count();
+    assert_eq!(flagged, with_terms);
+    assert!(report.violations >= with_terms);
+    // First mention asks for the `first` form, later ones for the short form.
+    let sco: Vec<&TermPair> = planned
+        .iter()
+        .flatten()
+        .filter(|t| t.source == "上合组织")
+        .collect();
+    assert!(sco.len() >= 2);
+    assert_eq!(sco[0].target, "Shanghai Cooperation Organization (SCO)");
+    assert!(sco[1..].iter().all(|t| t.target == "SCO"));
+
+    // Second run: the misses stay flagged but are not re-requested.
+    let mut again = Scripted::new(vec![]);
+    again.ignore_terms = true;
+    let outcome = run_with(
+        &again,
+        &terms,
+        Some(&cache),
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.calls(), 0);
+    assert_eq!(outcome.report.violations, report.violations);
+}
+
+#[tokio::test]
+async fn a_repair_that_works_clears_the_violation() {
+    let source = sample_source();
+    let terms = TestTerms(TERMS.to_vec());
+    let mut backend = Scripted::new(vec![]);
+    backend.ignore_terms = true;
+    backend.obey_repair = true;
+    let outcome = run_with(
+        &backend,
+        &terms,
+        None,
+        fast_options(),
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    assert!(outcome.report.repairs >= 3);
+    assert_eq!(outcome.report.violations, 0);
+    let repaired = outcome.bitexts[0]
+        .pairs
+        .iter()
+        .find(|p| p.source.contains("两江新区"))
+        .unwrap();
+    assert!(repaired.target.contains("Liangjiang New Area"));
+    assert!(
+        repaired
+            .flags
+            .iter()
+            .all(|f| f.code != FlagCode::MissingTerm)
+    );
+}
+
+#[tokio::test]
+async fn dry_run_plans_without_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap();
+    let source = sample_source();
+    let backend = Scripted::new(vec![]);
+    let job = Job {
+        backend: &backend,
+        terms: &bitext::pipeline::NoTerms,
+        cache: Some(&cache),
+        options: fast_options(),
+        progress: &NoProgress,
+    };
+    let plan = pipeline::run::plan_job(&job, std::slice::from_ref(&source)).unwrap();
+    assert_eq!(backend.calls(), 0);
+    assert_eq!(plan.segments, source.segments.len());
+    assert_eq!(plan.cached, 0);
+    assert!(
+        plan.input_tokens > 5000 && plan.output_tokens > 3000,
+        "{plan:?}"
+    );
+    let outcome = pipeline::run(&job, std::slice::from_ref(&source))
+        .await
+        .unwrap();
+    assert_eq!(plan.requests(), outcome.report.requests);
+    let plan = pipeline::run::plan_job(&job, std::slice::from_ref(&source)).unwrap();
+    assert_eq!((plan.cached, plan.requests()), (source.segments.len(), 0));
+}
