@@ -5,3 +5,5 @@
 mod corpus;
 mod fuzz;
 mod large;
+mod soak;
+mod support;

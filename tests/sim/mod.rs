@@ -150,6 +150,9 @@ pub struct Stats {
     pub max_in_flight: usize,
     pub early_retries: u64,
     pub early_requests: u64,
+    /// For each of the `early_requests`: milliseconds since the server gave the latest 429
+    /// (a request sent before the client could have read that 429 arrives within a few ms).
+    pub early_request_lags_ms: Vec<u64>,
     /// Answers that left out the glossary targets (`rate_forget_terms`).
     pub forgot_terms: u64,
     /// Requests by outcome.
@@ -313,8 +316,9 @@ struct State {
     stats: Stats,
     /// Segment key → the instant before which a request carrying it is early.
     deadlines: HashMap<String, Instant>,
-    /// The latest Retry-After deadline given to anyone.
+    /// The latest Retry-After deadline given to anyone, and when that 429 was given.
     latest_deadline: Option<Instant>,
+    latest_429: Option<Instant>,
     /// Batch hash → how many times it was received.
     attempts: HashMap<String, u64>,
 }
@@ -792,6 +796,10 @@ async fn chat(shared: &Arc<Shared>, request: &Request) -> Routed {
         }
         if state.latest_deadline.is_some_and(|d| now < d) {
             state.stats.early_requests += 1;
+            let lag = state
+                .latest_429
+                .map_or(0, |t| now.duration_since(t).as_millis() as u64);
+            state.stats.early_request_lags_ms.push(lag);
         }
         let attempt = {
             let n = state.attempts.entry(batch_key.clone()).or_default();
@@ -829,8 +837,10 @@ async fn chat(shared: &Arc<Shared>, request: &Request) -> Routed {
             for key in &keys {
                 state.deadlines.insert(key.clone(), deadline);
             }
-            state.latest_deadline =
-                Some(state.latest_deadline.map_or(deadline, |d| d.max(deadline)));
+            if state.latest_deadline.is_none_or(|d| d < deadline) {
+                state.latest_deadline = Some(deadline);
+                state.latest_429 = Some(now);
+            }
         }
         let in_flight = previous + 1;
         let stats = &mut state.stats;
