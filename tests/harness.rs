@@ -2,7 +2,9 @@
 //! ("fuzzing") of the readers and parsers, large inputs, and the soak and crash tests against
 //! the simulated server (`tests/sim/`). Commands: `docs/development.md`.
 
+mod cli_errors;
 mod corpus;
+mod crash;
 mod fuzz;
 mod large;
 mod soak;
