@@ -1,5 +1,228 @@
-//! Benchmarks of the pipeline stage (divan). Run: `cargo bench --bench pipeline`.
+//! Benchmarks of the pipeline stage. Run: `cargo bench --bench pipeline`.
+//!
+//! First, end-to-end figures against a local simulated OpenAI-compatible server (wiremock on
+//! 127.0.0.1, the server of `tests/translate/fake_openai.rs`) answering every request after
+//! 300 ms, through the real OpenAI client, the shipped glossary and a fresh cache (ISSUE 5):
+//! - the sample article: wall time and requests (target <= 1.5 s, <= 8 requests);
+//! - 20 articles like it (each segment made unique) at concurrency 8: wall time against the
+//!   ideal `requests / concurrency x latency` (target within 1.2x);
+//! - a second run of each: zero requests, wall time (target < 200 ms).
+//!
+//! Then divan micro-benchmarks of the pure parts (packing, QA checks, cache look-ups).
+
+#[path = "../tests/translate/fake_openai.rs"]
+mod fake_openai;
+
+use bitext::backend::Backend;
+use bitext::backend::http::ApiKey;
+use bitext::backend::openai::{OpenAiBackend, OpenAiSettings, ResponseFormat};
+use bitext::cache::{Cache, CacheKey};
+use bitext::glossary::Glossary;
+use bitext::pipeline::{self, GlossaryTerms, Job, NoProgress, Options, Source};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const LATENCY: Duration = Duration::from_millis(300);
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample() -> Source {
+    let doc = bitext::document::read_path(&root().join("samples/smart-china-expo-2021.zh.md"))
+        .expect("sample reads");
+    Source::from_document(&doc)
+}
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` does not: skip the slow part there.
+    if std::env::args().any(|a| a == "--bench") {
+        end_to_end();
+    }
     divan::main();
+}
+
+struct Figures {
+    wall: Duration,
+    requests: usize,
+    segments: usize,
+    cached: usize,
+}
+
+async fn translate(
+    backend: &dyn Backend,
+    terms: &GlossaryTerms,
+    cache: &Cache,
+    concurrency: usize,
+    sources: &[Source],
+) -> Figures {
+    let job = Job {
+        backend,
+        terms,
+        cache: Some(cache),
+        options: Options {
+            concurrency,
+            ..Options::default()
+        },
+        progress: &NoProgress,
+    };
+    let started = Instant::now();
+    let outcome = pipeline::run(&job, sources).await.expect("run succeeds");
+    let wall = started.elapsed();
+    for (bitext, source) in outcome.bitexts.iter().zip(sources) {
+        assert_eq!(bitext.pairs.len(), source.segments.len());
+        assert!(bitext.pairs.iter().all(|p| !p.target.is_empty()));
+    }
+    Figures {
+        wall,
+        requests: outcome.report.requests,
+        segments: outcome.report.segments,
+        cached: outcome.report.cached,
+    }
+}
+
+fn end_to_end() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let behaviour = fake_openai::Behaviour {
+            latency: LATENCY,
+            ..fake_openai::Behaviour::default()
+        };
+        let (server, state) = fake_openai::start(behaviour).await;
+        let backend_for = |concurrency: usize| {
+            let mut s = OpenAiSettings::new(format!("{}/v1", server.uri()), "fake-1");
+            s.api_key = ApiKey::new("sk-bench");
+            s.response_format = Some(ResponseFormat::JsonSchema);
+            s.concurrency = concurrency;
+            OpenAiBackend::new(s).expect("client")
+        };
+        let glossary =
+            Glossary::load_layered(&[root().join("glossary/zh-en.toml")]).expect("glossary");
+        let terms = GlossaryTerms::new(glossary);
+        println!("pipeline end to end, simulated server latency {LATENCY:?}:");
+
+        for concurrency in [4, 8] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let cache = Cache::open(dir.path()).expect("cache");
+            let backend = backend_for(concurrency);
+            let sources = [sample()];
+            let before = state.requests();
+            let cold = translate(&backend, &terms, &cache, concurrency, &sources).await;
+            assert_eq!(state.requests() - before, cold.requests);
+            let warm = translate(&backend, &terms, &cache, concurrency, &sources).await;
+            assert_eq!(warm.requests, 0);
+            println!(
+                "  sample, concurrency {concurrency}: {} segments, {} requests, {:.3} s (target <= 1.5 s, <= 8); \
+                 second run {} requests, {} cached, {:.1} ms (target < 200 ms)",
+                cold.segments,
+                cold.requests,
+                cold.wall.as_secs_f64(),
+                warm.requests,
+                warm.cached,
+                warm.wall.as_secs_f64() * 1000.0
+            );
+        }
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let concurrency = 8;
+        let backend = backend_for(concurrency);
+        let articles: Vec<Source> = (1..=20)
+            .map(|n| {
+                let mut source = sample();
+                source.name = format!("article-{n}.zh.md");
+                for segment in &mut source.segments {
+                    segment.text = format!("（第{n}篇）{}", segment.text);
+                }
+                source
+            })
+            .collect();
+        let cold = translate(&backend, &terms, &cache, concurrency, &articles).await;
+        let ideal = LATENCY.as_secs_f64() * cold.requests as f64 / concurrency as f64;
+        let warm = translate(&backend, &terms, &cache, concurrency, &articles).await;
+        assert_eq!(warm.requests, 0);
+        println!(
+            "  20 articles, concurrency {concurrency}: {} segments, {} requests, {:.3} s; ideal {:.3} s; \
+             ratio {:.2} (target <= 1.2); second run {} requests, {:.1} ms",
+            cold.segments,
+            cold.requests,
+            cold.wall.as_secs_f64(),
+            ideal,
+            cold.wall.as_secs_f64() / ideal,
+            warm.requests,
+            warm.wall.as_secs_f64() * 1000.0
+        );
+    });
+}
+
+/// Batching the sample's 74 segments.
+#[divan::bench]
+fn pack_sample(bencher: divan::Bencher) {
+    let source = sample();
+    let items: Vec<pipeline::plan::PackItem> = source
+        .segments
+        .iter()
+        .map(|s| pipeline::plan::PackItem {
+            chars: s.text.chars().count(),
+            block: s.block,
+        })
+        .collect();
+    bencher.bench(|| pipeline::plan::pack(divan::black_box(&items), 1200, 40));
+}
+
+/// QA checks over the sample (the fake server's answers as targets).
+#[divan::bench]
+fn qa_sample(bencher: divan::Bencher) {
+    let pairs: Vec<(String, String)> = sample()
+        .segments
+        .iter()
+        .map(|s| (s.text.clone(), fake_openai::fake_prefix(&s.text)))
+        .collect();
+    bencher.bench(|| {
+        pairs
+            .iter()
+            .map(|(s, t)| pipeline::qa::check(s, t, "zh-CN", "en").len())
+            .sum::<usize>()
+    });
+}
+
+/// Looking the sample's 74 keys up in a warm cache.
+#[divan::bench]
+fn cache_lookup_sample(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("cache");
+    let info = bitext::backend::BackendInfo {
+        name: "openai".into(),
+        kind: "openai".into(),
+        model: Some("fake-1".into()),
+        endpoint: Some("http://127.0.0.1/v1".into()),
+        max_items: 40,
+        max_chars: 4000,
+        native_terms: false,
+        default_concurrency: 4,
+        protocol_version: 1,
+    };
+    let keys: Vec<CacheKey> = sample()
+        .segments
+        .iter()
+        .map(|s| CacheKey::new(&info, "zh-CN", "en", &s.text, &[]))
+        .collect();
+    let entries: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                bitext::cache::Entry {
+                    target: "x".repeat(200),
+                    usage: Default::default(),
+                    repaired: false,
+                },
+            )
+        })
+        .collect();
+    cache.put_many(&entries).expect("put");
+    bencher.bench(|| cache.get_many(divan::black_box(&keys)).expect("get"));
 }

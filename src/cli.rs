@@ -5,8 +5,10 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod backends;
 mod cache;
 mod check;
+pub mod export;
 mod glossary;
 mod split;
 mod translate;
@@ -35,6 +37,11 @@ enum Command {
     Glossary(glossary::GlossaryArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
     Check(check::CheckArgs),
+    /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
+    /// Markdown or JSON.
+    Export(export::ExportArgs),
+    /// List the configured translation backends and what each is missing (never prints keys).
+    Backends(backends::BackendsArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -46,6 +53,8 @@ pub fn main() -> ExitCode {
         Command::Cache(args) => cache::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Backends(args) => backends::run(args),
     };
     match result {
         Ok(code) => code,

@@ -270,6 +270,9 @@ pub struct BackendSpec {
     /// The variable the key is read from, and the key when it is set.
     pub api_key_env: Option<String>,
     pub api_key: Option<ApiKey>,
+    /// The backend cannot work without its key: DeepL, OpenAI's own API, and any backend whose
+    /// table names `api_key_env` (local OpenAI-compatible servers need none).
+    pub key_required: bool,
     pub concurrency: usize,
     pub rpm: Option<u32>,
     pub tpm: Option<u32>,
@@ -296,6 +299,7 @@ impl fmt::Debug for BackendSpec {
             .field("model", &self.model)
             .field("base_url", &self.base_url)
             .field("api_key_env", &self.api_key_env)
+            .field("key_required", &self.key_required)
             .field(
                 "api_key",
                 &if self.api_key.is_some() {
@@ -380,7 +384,7 @@ impl BackendSpec {
     }
 
     pub fn status(&self) -> Status {
-        if self.key_required() && self.api_key.is_none() {
+        if self.key_required && self.api_key.is_none() {
             let var = self
                 .api_key_env
                 .clone()
@@ -643,7 +647,22 @@ impl Config {
             .map(Duration::from_secs_f64)
             .unwrap_or_else(|| kind.default_timeout());
 
+        let key_required = match kind {
+            Kind::Deepl => true,
+            _ if file_cfg.api_key_env.is_some() => true,
+            Kind::OpenAi => base_url.as_deref().is_none_or(|u| {
+                reqwest::Url::parse(u)
+                    .ok()
+                    .and_then(|u| {
+                        u.host_str()
+                            .map(|h| h.eq_ignore_ascii_case("api.openai.com"))
+                    })
+                    .unwrap_or(true)
+            }),
+            _ => false,
+        };
         Ok(BackendSpec {
+            key_required,
             name,
             kind,
             configured: file.is_some(),

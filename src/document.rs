@@ -96,6 +96,12 @@ impl Block {
         self.lines.last().map_or(0, |&(_, line)| line)
     }
 
+    /// The source line (1-based) of a byte offset in `text`.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let index = self.lines.partition_point(|&(start, _)| start <= offset);
+        self.lines[index.saturating_sub(1)].1
+    }
+
     /// The source line and 1-based column (in characters) of a byte offset in `text`.
     pub fn position_of(&self, offset: usize) -> (u32, usize) {
         let index = self.lines.partition_point(|&(start, _)| start <= offset);

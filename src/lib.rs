@@ -14,6 +14,7 @@ pub mod backend;
 pub mod cache;
 pub mod config;
 pub mod document;
+pub mod export;
 pub mod glossary;
 pub mod model;
 pub mod pipeline;

@@ -1,7 +1,9 @@
 //! All integration tests are modules of this one test binary (one link step; see Cargo.toml).
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
+mod backends;
 mod common;
+mod export;
 mod gloss;
 mod harness;
 mod sim;

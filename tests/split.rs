@@ -174,7 +174,11 @@ fn held_out_news_passage_matches_hand_segmentation() {
     let expected = fs::read_to_string(dir.join("heldout-news.expected.txt")).unwrap();
     assert_eq!(split_stdout(&[input.to_str().unwrap()]), expected);
     let tsv = split_stdout(&[input.to_str().unwrap(), "--format", "tsv"]);
-    let kinds: Vec<&str> = tsv.lines().skip(1).map(|l| l.split('\t').nth(2).unwrap()).collect();
+    let kinds: Vec<&str> = tsv
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(2).unwrap())
+        .collect();
     assert_eq!(kinds[..2], ["heading", "heading"]);
     assert_eq!(kinds[kinds.len() - 3..], ["byline", "caption", "caption"]);
 }

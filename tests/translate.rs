@@ -239,6 +239,18 @@ fn sample_source() -> Source {
     Source::from_document(&doc)
 }
 
+/// Ids of the segments a run requests: the first of each distinct text (the sample repeats
+/// a photo credit, which is requested once and answered for both).
+fn distinct_ids(source: &Source) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    source
+        .segments
+        .iter()
+        .filter(|s| seen.insert(s.text.clone()))
+        .map(|s| s.id.to_string())
+        .collect()
+}
+
 fn fast_options() -> Options {
     Options {
         concurrency: 4,
@@ -307,7 +319,8 @@ async fn sample_in_batches_in_order_then_all_from_cache() {
     assert_eq!(report.retries, 0);
     assert!(backend.max_in_flight.load(Ordering::SeqCst) <= 4);
     // Each batch is a run of consecutive segments of the article.
-    let ids: Vec<String> = source.segments.iter().map(|s| s.id.to_string()).collect();
+    let ids = distinct_ids(&source);
+    assert_eq!(ids.len(), source.segments.len() - 1);
     let mut seen: Vec<Vec<String>> = backend.seen.lock().unwrap().clone();
     seen.sort_by_key(|b| ids.iter().position(|id| *id == b[0]).unwrap());
     assert_eq!(seen.concat(), ids);
@@ -504,9 +517,13 @@ async fn auth_stops_at_once_keeping_answers_in_the_cache() {
     .unwrap();
     assert_eq!(outcome.report.cached, first_two);
     let requested: Vec<String> = backend.seen.lock().unwrap().concat();
-    let expected: Vec<String> = source.segments[first_two..]
-        .iter()
-        .map(|s| s.id.to_string())
+    let expected: Vec<String> = distinct_ids(&source)
+        .into_iter()
+        .filter(|id| {
+            !source.segments[..first_two]
+                .iter()
+                .any(|s| s.id.to_string() == *id)
+        })
         .collect();
     assert_eq!(requested, expected);
     assert_paired(&outcome.bitexts[0], &source);
@@ -553,6 +570,12 @@ async fn concurrency_is_bounded() {
     .unwrap();
     assert_eq!(backend.max_in_flight.load(Ordering::SeqCst), 3);
     assert_eq!(outcome.bitexts.len(), 3);
+    // Three copies of one article: each distinct segment is requested once in the run.
+    let mut requested = backend.seen.lock().unwrap().concat();
+    requested.sort();
+    let mut ids = distinct_ids(&sources[0]);
+    ids.sort();
+    assert_eq!(requested, ids);
     for bitext in &outcome.bitexts {
         assert_paired(bitext, &sources[0]);
     }
@@ -697,4 +720,377 @@ async fn dry_run_plans_without_sending() {
     assert_eq!(plan.requests(), outcome.report.requests);
     let plan = pipeline::run::plan_job(&job, std::slice::from_ref(&source)).unwrap();
     assert_eq!((plan.cached, plan.requests()), (source.segments.len(), 0));
+}
+
+// ---------------------------------------------------------------------------------------
+// `bitext translate` end to end against a local OpenAI-compatible server.
+
+mod fake_openai;
+
+use fake_openai::{Behaviour, Fault as ServerFault};
+
+const KEY: &str = "sk-test-secret-0123456789";
+
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+    stdout: String,
+}
+
+/// Runs `bitext translate <sample> --config <cfg> --cache <dir>/cache ARGS` in a thread (the
+/// server lives on this test's runtime). `kill_after` kills the process (SIGKILL) when it
+/// runs longer.
+async fn translate_cli(
+    dir: &std::path::Path,
+    config: &str,
+    args: &[&str],
+    kill_after: Option<Duration>,
+) -> Run {
+    let cfg = dir.join("bitext.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let mut cmd = common::bitext();
+    cmd.env("FAKE_OPENAI_KEY", KEY)
+        .arg("translate")
+        .arg(common::sample())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .args(args);
+    if let Some(t) = kill_after {
+        cmd.timeout(t);
+    }
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    Run {
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+    }
+}
+
+fn read_bitext(path: &std::path::Path) -> Bitext {
+    Bitext::from_json(&std::fs::read_to_string(path).unwrap(), "out.json").unwrap()
+}
+
+/// Every pair answers its own source (the fake server's rendering), in the article's order.
+fn assert_served_pairs(bitext: &Bitext) {
+    let source = sample_source();
+    assert_eq!(bitext.pairs.len(), source.segments.len());
+    for (pair, segment) in bitext.pairs.iter().zip(&source.segments) {
+        assert_eq!(pair.id, segment.id.to_string());
+        assert_eq!(pair.source, segment.text);
+        assert!(
+            pair.target
+                .starts_with(&fake_openai::fake_prefix(&segment.text)),
+            "{}: {:?} does not answer {:?}",
+            pair.id,
+            pair.target,
+            pair.source
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_sample_in_batches_then_second_run_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, state) = fake_openai::start(Behaviour::default()).await;
+    let config = fake_openai::config(&server, 4, 10.0);
+    let out = dir.path().join("out.json");
+    let out_arg = out.to_str().unwrap();
+    let run = translate_cli(dir.path(), &config, &["-o", out_arg], None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let first_requests = state.requests();
+    assert!(
+        (4..=8).contains(&first_requests),
+        "{first_requests} requests"
+    );
+    let bitext = read_bitext(&out);
+    assert_served_pairs(&bitext);
+    assert_eq!(bitext.meta.backend.as_deref(), Some("local"));
+    assert_eq!(bitext.meta.model.as_deref(), Some("fake-1"));
+    // Context: the title goes with every batch; `previous` with all but the first.
+    {
+        let log = state.log.lock().unwrap();
+        assert!(
+            log.contexts
+                .iter()
+                .all(|c| c["title"] == "习近平主席贺信引发热烈反响")
+        );
+        assert_eq!(
+            log.contexts
+                .iter()
+                .filter(|c| c["previous"].is_string())
+                .count(),
+            first_requests - 1
+        );
+    }
+    // The summary line.
+    let summary = run.stderr.lines().last().unwrap();
+    assert!(
+        summary.starts_with(&format!(
+            "bitext: 74 segments (0 cached), {first_requests} requests (0 retries), tokens "
+        )),
+        "{summary}"
+    );
+    assert!(!run.stderr.contains(KEY));
+
+    let run = translate_cli(dir.path(), &config, &["-o", out_arg], None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(state.requests(), first_requests, "second run sent requests");
+    assert!(
+        run.stderr.contains("74 segments (74 cached), 0 requests"),
+        "{}",
+        run.stderr
+    );
+    let again = read_bitext(&out);
+    assert_served_pairs(&again);
+    assert!(
+        again
+            .pairs
+            .iter()
+            .all(|p| matches!(p.origin, bitext::Origin::Translated { cached: true, .. }))
+    );
+
+    // A dry run plans without sending.
+    let run = translate_cli(dir.path(), &config, &["--dry-run", "--no-cache"], None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "74 segments, 0 cached, {first_requests} requests to local"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(state.requests(), first_requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_survives_429_500_dropped_ids_and_prose() {
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        script: vec![
+            ServerFault::Status(429, Some(1)),
+            ServerFault::Status(500, None),
+            ServerFault::DropLast,
+            ServerFault::NotJson,
+            ServerFault::Status(503, None),
+            ServerFault::DropLast,
+        ]
+        .into(),
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let config = fake_openai::config(&server, 2, 10.0);
+    let out = dir.path().join("out.json");
+    let started = Instant::now();
+    let run = translate_cli(dir.path(), &config, &["-o", out.to_str().unwrap()], None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // Retry-After: 1 was honoured.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_served_pairs(&read_bitext(&out));
+    assert!(run.stderr.contains("rate limited"), "{}", run.stderr);
+    assert!(run.stderr.contains("splitting"), "{}", run.stderr);
+    // Every id was answered exactly once in the end: the answered requests cover the article.
+    assert!(state.requests() >= 10, "{}", state.requests());
+    assert!(!run.stderr.contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_repairs_ignored_terms_then_flags_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        ignore_terms: true,
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let config = fake_openai::config(&server, 4, 10.0);
+    let out = dir.path().join("out.json");
+    let glossary = common::glossary();
+    let args = [
+        "-o",
+        out.to_str().unwrap(),
+        "-g",
+        glossary.to_str().unwrap(),
+        "--strict",
+    ];
+    let run = translate_cli(dir.path(), &config, &args, None).await;
+    // --strict: violations remain → 1, and the output is still written.
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("--strict"), "{}", run.stderr);
+    let bitext = read_bitext(&out);
+    assert_served_pairs(&bitext);
+    let with_terms = bitext.pairs.iter().filter(|p| !p.terms.is_empty()).count();
+    assert!(with_terms > 5);
+    let distinct: std::collections::HashSet<String> = bitext
+        .pairs
+        .iter()
+        .filter(|p| !p.terms.is_empty())
+        .map(|p| p.source.clone())
+        .collect();
+    let instructions = state.instructions();
+    assert_eq!(
+        instructions.len(),
+        distinct.len(),
+        "one repair per distinct segment with terms"
+    );
+    assert!(
+        instructions
+            .iter()
+            .all(|i| i.contains("did not use the required glossary"))
+    );
+    let flagged = bitext
+        .pairs
+        .iter()
+        .filter(|p| {
+            p.flags
+                .iter()
+                .any(|f| f.code == FlagCode::MissingTerm || f.code == FlagCode::FirstMention)
+        })
+        .count();
+    assert_eq!(flagged, with_terms);
+    assert!(bitext.meta.glossary_digest.is_some());
+
+    // The same run with a server that obeys repairs: clean, exit 0 even with --strict...
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        ignore_terms: true,
+        obey_repair: true,
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let config = fake_openai::config(&server, 4, 10.0);
+    let args = [
+        "-o",
+        out.to_str().unwrap(),
+        "-g",
+        glossary.to_str().unwrap(),
+    ];
+    let run = translate_cli(dir.path(), &config, &args, None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let bitext = read_bitext(&out);
+    assert_eq!(state.instructions().len(), distinct.len());
+    assert!(
+        bitext
+            .pairs
+            .iter()
+            .all(|p| p.flags.iter().all(|f| f.code != FlagCode::MissingTerm))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_401_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        script: vec![ServerFault::Status(401, None); 50].into(),
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let config = fake_openai::config(&server, 4, 10.0);
+    let out = dir.path().join("out.json");
+    let run = translate_cli(dir.path(), &config, &["-o", out.to_str().unwrap()], None).await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // At most the requests already in flight; none retried.
+    assert!(state.requests() <= 4, "{} requests", state.requests());
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("bitext: error:"))
+        .unwrap();
+    assert!(error.contains("authentication failed"), "{error}");
+    assert!(error.contains("FAKE_OPENAI_KEY"), "{error}");
+    assert!(!run.stderr.contains(KEY));
+    assert!(!out.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_resumes_after_kill_sending_only_missing_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        hang_after: Some(2),
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let config = fake_openai::config(&server, 1, 3600.0);
+    let out = dir.path().join("out.json");
+    let args = ["-o", out.to_str().unwrap(), "--batch-chars", "600"];
+    let run = translate_cli(dir.path(), &config, &args, Some(Duration::from_secs(4))).await;
+    assert_eq!(run.code, None, "killed by a signal: {}", run.stderr);
+    assert!(!out.exists());
+    let answered: Vec<String> = state.batches()[..2].concat();
+    assert!(!answered.is_empty());
+
+    // The same server (the endpoint is part of the cache key), now answering everything.
+    state.set_behaviour(Behaviour::default());
+    let before = state.batches().len();
+    let run = translate_cli(dir.path(), &config, &args, None).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let mut requested: Vec<String> = state.batches()[before..].concat();
+    let mut missing: Vec<String> = distinct_ids(&sample_source())
+        .into_iter()
+        .filter(|id| !answered.contains(id))
+        .collect();
+    requested.sort();
+    missing.sort();
+    assert_eq!(requested, missing);
+    assert!(
+        run.stderr.contains(&format!("({} cached)", answered.len())),
+        "{}",
+        run.stderr
+    );
+    assert_served_pairs(&read_bitext(&out));
+}
+
+#[test]
+fn cli_gloss_is_the_offline_default_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    // Relative paths: the snapshot must not depend on the checkout's location.
+    let output = common::bitext()
+        .args(["translate", "samples/smart-china-expo-2021.zh.md"])
+        .args(["-g", "glossary/zh-en.toml", "-f", "json", "--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.contains("note:")).collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].contains("gloss"));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    insta::assert_json_snapshot!("gloss_sample_json", json, {".meta.created" => "[created]"});
+
+    // The same run as TSV, from the cache, and several inputs into --out-dir.
+    let other = dir.path().join("other.zh.md");
+    std::fs::copy(common::sample(), &other).unwrap();
+    let out_dir = dir.path().join("out");
+    let output = common::bitext()
+        .args(["translate", "samples/smart-china-expo-2021.zh.md"])
+        .arg(&other)
+        .args(["-g", "glossary/zh-en.toml", "-f", "tsv", "--out-dir"])
+        .arg(&out_dir)
+        .arg("--cache")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("148 segments (148 cached), 0 requests"),
+        "{stderr}"
+    );
+    let tsv = std::fs::read_to_string(out_dir.join("smart-china-expo-2021.tsv")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("other.tsv")).unwrap(),
+        tsv
+    );
+    insta::assert_snapshot!("gloss_sample_tsv", tsv);
 }

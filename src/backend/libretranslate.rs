@@ -3,7 +3,8 @@
 //!
 //! LibreTranslate has no glossary. Terms are protected instead: the request uses
 //! `format=html`, each glossary term of an item is replaced by its English rendering inside
-//! `<span translate="no">…</span>` (an element the HTML translator leaves alone), and the rest
+//! `<span translate="no">…</span>` (Argos Translate's `translatehtml`, which serves
+//! `format=html`, builds such elements as not translatable), and the rest
 //! of the text is HTML-escaped. The answer's spans are unwrapped and entities decoded, and the
 //! client verifies that every protected rendering survived; if one did not, the batch is a
 //! `BadResponse` naming the segment and term.

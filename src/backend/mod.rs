@@ -4,11 +4,11 @@
 
 pub mod command;
 pub mod deepl;
+pub mod gloss;
 pub mod http;
 pub mod libretranslate;
 pub mod openai;
 pub mod registry;
-pub mod gloss;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -349,8 +349,7 @@ impl OpenAiBackend {
     }
 
     fn finish(&self, batch: &Batch, reply: Reply) -> Result<Translation, BackendError> {
-        let (outputs, _) = parse_answer(&reply.content)
-            .map_err(|detail| self.err_bad(format!("{detail}; usage so far {:?}", reply.usage)))?;
+        let (outputs, _) = parse_answer(&reply.content).map_err(|detail| self.err_bad(detail))?;
         let outputs = super::order_by_id(&self.settings.name, batch, outputs)?;
         Ok(Translation {
             outputs,
@@ -679,6 +678,21 @@ mod tests {
                 "terms": [{"source": "两江新区", "target": "Liangjiang New Area"}],
                 "context": {"title": "智博会"}
             })
+        );
+    }
+
+    #[test]
+    fn documented_prompt_and_schema_are_the_real_ones() {
+        let doc = include_str!("../../docs/backends.md");
+        let prompt = serde_json::to_string(&system_prompt(&batch())).unwrap();
+        assert!(
+            doc.contains(&prompt),
+            "docs/backends.md shows another prompt"
+        );
+        assert!(doc.contains("\"name\": \"bitext_translations\""));
+        assert_eq!(
+            PROTOCOL_VERSION, 1,
+            "bump the version in docs/backends.md too"
         );
     }
 

@@ -120,10 +120,6 @@ pub fn from_spec(
             s.model = spec.model.clone();
             Arc::new(CommandBackend::new(s)?)
         }
-        Kind::Gloss => {
-            return Err(config_error(
-                "the gloss engine is not part of this build yet".into(),
-            ));
-        }
+        Kind::Gloss => Arc::new(super::gloss::GlossBackend::new()),
     })
 }

@@ -10,13 +10,13 @@ use anyhow::{Context, Result, bail};
 use bitext::backend::{Backend, TermPair, registry};
 use bitext::cache::Cache;
 use bitext::config::{Config, DefaultSource, Env, Overrides};
+use bitext::export::{self, Format};
 use bitext::glossary::Glossary;
 use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use output::{ExportOptions, Format};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -25,19 +25,15 @@ pub struct TranslateArgs {
     /// concurrently).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Output file (one input only); standard output when absent.
-    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
-    output: Option<PathBuf>,
-    /// Write `DIR/<input stem>.<format extension>` for every input.
-    #[arg(long, value_name = "DIR")]
+    #[command(flatten)]
+    out: super::export::OutputArgs,
+    /// Write `DIR/<input stem>.<format extension>` for every input (default format: json).
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
     out_dir: Option<PathBuf>,
-    /// Output format: html, tsv, tsv-plain, json, tmx, xliff, md (default: from the output
-    /// extension, else json).
-    #[arg(short, long, value_name = "FORMAT")]
-    format: Option<String>,
     /// Backend name (default: the configured default, else the offline `gloss`).
     #[arg(short, long, value_name = "BACKEND")]
     backend: Option<String>,
+    /// Model name, for backends that have models.
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
     /// Glossary files, later ones override earlier ones (default: the config's `glossary`).
@@ -56,7 +52,7 @@ pub struct TranslateArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     tpm: Option<u32>,
     /// Neither read nor write the translation memory.
-    #[arg(long, conflicts_with = "cache")]
+    #[arg(long)]
     no_cache: bool,
     /// Cache directory (default: `$XDG_CACHE_HOME/bitext`).
     #[arg(long, value_name = "DIR")]
@@ -72,31 +68,19 @@ pub struct TranslateArgs {
     config: Option<PathBuf>,
 }
 
-/// Where each bitext goes.
+/// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
 enum Destination {
-    Stdout,
+    /// `-o FILE` (written atomically) or standard output.
+    Output,
     File(PathBuf),
 }
 
-fn choose_format(args: &TranslateArgs, path: Option<&Path>) -> Result<Format> {
-    if let Some(name) = &args.format {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        return Format::from_name(name)
-            .with_context(|| format!("unknown format {name:?} (known: {})", names.join(", ")));
-    }
-    let ext = path.and_then(|p| p.extension()).and_then(|e| e.to_str());
-    Ok(ext.and_then(Format::from_extension).unwrap_or(Format::Json))
-}
-
 fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>> {
-    if let Some(out) = &args.output {
-        if args.files.len() > 1 {
-            bail!(
-                "-o takes one input; with {} inputs use --out-dir DIR",
-                args.files.len()
-            );
-        }
-        return Ok(vec![Destination::File(out.clone())]);
+    if args.out_dir.is_none() && args.files.len() > 1 {
+        bail!(
+            "{} inputs need --out-dir DIR (one output file each)",
+            args.files.len()
+        );
     }
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir)
@@ -123,7 +107,7 @@ fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>
             })
             .collect();
     }
-    Ok(args.files.iter().map(|_| Destination::Stdout).collect())
+    Ok(vec![Destination::Output])
 }
 
 /// The progress bar on stderr (hidden when stderr is not a terminal).
@@ -213,7 +197,8 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         );
     }
 
-    let format = choose_format(&args, args.output.as_deref())?;
+    let format = args.out.resolve_format(Some(Format::Json))?;
+    let export_options = args.out.options()?;
     let destinations = destinations(&args, format)?;
     let mut sources = Vec::with_capacity(args.files.len());
     for file in &args.files {
@@ -297,13 +282,16 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
         Some(Ok(outcome)) => outcome,
     };
-    let options = ExportOptions::default();
     for (bitext, destination) in outcome.bitexts.iter().zip(&destinations) {
-        let text = output::render(bitext, format, &options)?;
         match destination {
-            Destination::Stdout => super::print_stdout(&text)?,
-            Destination::File(path) => bitext::util::atomic_write(path, text.as_bytes())
-                .with_context(|| format!("{}: cannot write output", path.display()))?,
+            Destination::Output => {
+                args.out.write(bitext, Some(Format::Json))?;
+            }
+            Destination::File(path) => {
+                let text = export::render(bitext, format, &export_options)?;
+                bitext::util::atomic_write(path, text.as_bytes())
+                    .with_context(|| format!("{}: cannot write output", path.display()))?;
+            }
         }
     }
     let report = &outcome.report;
@@ -327,41 +315,4 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// JSON output until the exporters are merged (`bitext::export`).
-mod output {
-    use bitext::Bitext;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Format {
-        Json,
-    }
-
-    #[derive(Debug, Default)]
-    pub struct ExportOptions {}
-
-    impl Format {
-        pub const ALL: [Format; 1] = [Format::Json];
-
-        pub fn name(self) -> &'static str {
-            "json"
-        }
-
-        pub fn extension(self) -> &'static str {
-            "json"
-        }
-
-        pub fn from_name(name: &str) -> Option<Format> {
-            (name == "json").then_some(Format::Json)
-        }
-
-        pub fn from_extension(ext: &str) -> Option<Format> {
-            (ext == "json").then_some(Format::Json)
-        }
-    }
-
-    pub fn render(bitext: &Bitext, _: Format, _: &ExportOptions) -> anyhow::Result<String> {
-        Ok(bitext.to_json())
-    }
 }

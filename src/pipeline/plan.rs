@@ -30,17 +30,24 @@ pub fn pack(items: &[PackItem], budget: usize, max_items: usize) -> Vec<Range<us
         .max(1);
     let target = total.div_ceil(n).max(1);
     let mut ranges = Vec::new();
-    let (mut start, mut chars) = (0, 0);
+    // `done`: characters in closed ranges; batch k aims to end near k·total/n overall, so
+    // early or late cuts do not drift into an extra small batch.
+    let (mut start, mut chars, mut done) = (0, 0, 0);
     for (i, item) in items.iter().enumerate() {
         let count = i - start;
         if count > 0 {
             let hard = chars + item.chars > budget || count >= max_items;
-            let full = chars >= target;
+            let last = ranges.len() + 1 >= n;
+            let goal = (ranges.len() + 1) * total / n;
+            let at = done + chars;
+            let full = !last && at >= goal;
             let new_block = item.block != items[i - 1].block;
-            let near_boundary = new_block && chars + item.chars > target && chars * 5 >= target * 3;
+            let near_boundary =
+                !last && new_block && at + item.chars > goal && (at + target * 2 / 5) >= goal;
             if hard || full || near_boundary {
                 ranges.push(start..i);
                 start = i;
+                done += chars;
                 chars = 0;
             }
         }

@@ -85,7 +85,19 @@ struct Prepared {
     docs: Vec<Vec<usize>>,
     /// Cache entries found, per unit.
     hits: Vec<Option<Entry>>,
+    /// The first unit with the same cache key (itself when it is the first): a run sends each
+    /// distinct key once and copies the answer to the others.
+    leader: Vec<usize>,
     info: BackendInfo,
+}
+
+impl Prepared {
+    /// Units to request: misses that lead their key.
+    fn to_send(&self) -> Vec<bool> {
+        (0..self.units.len())
+            .map(|u| self.hits[u].is_none() && self.leader[u] == u)
+            .collect()
+    }
 }
 
 fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
@@ -124,10 +136,17 @@ fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
         }
         None => vec![None; units.len()],
     };
+    let mut first: std::collections::HashMap<CacheKey, usize> = std::collections::HashMap::new();
+    let leader = units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| *first.entry(unit.key).or_insert(u))
+        .collect();
     Ok(Prepared {
         units,
         docs,
         hits,
+        leader,
         info,
     })
 }
@@ -177,7 +196,7 @@ fn block_of(id: &str) -> u32 {
 /// Plans a job without sending anything (`--dry-run`): cache hits, batches, token estimates.
 pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
     let prepared = prepare(job, sources)?;
-    let send: Vec<bool> = prepared.hits.iter().map(Option::is_none).collect();
+    let send = prepared.to_send();
     let batches = pack_units(&prepared, &send, &job.options);
     let mut plan = Plan {
         segments: prepared.units.len(),
@@ -231,6 +250,8 @@ struct Runner<'a> {
     job: &'a Job<'a>,
     sources: &'a [Source],
     units: Vec<Unit>,
+    /// Units with the same key as a sent unit, which get its answer.
+    followers: std::collections::HashMap<usize, Vec<usize>>,
     slots: Mutex<Vec<Slot>>,
     report: Mutex<RunReport>,
     permits: Semaphore,
@@ -433,19 +454,34 @@ impl<'a> Runner<'a> {
         }
         let mut slots = self.slots.lock().expect("slots lock");
         for (u, answer) in answers {
+            for &f in self.followers.get(&u).into_iter().flatten() {
+                slots[f] = Slot::Done(answer.clone());
+            }
             slots[u] = Slot::Done(answer);
         }
         Ok(())
     }
 
+    /// The units that `units` answer: themselves and their followers.
+    fn with_followers(&self, units: &[usize]) -> usize {
+        units
+            .iter()
+            .map(|u| 1 + self.followers.get(u).map_or(0, Vec::len))
+            .sum()
+    }
+
     fn fail(&self, units: &[usize], message: &str) {
         let mut slots = self.slots.lock().expect("slots lock");
         for &u in units {
+            for &f in self.followers.get(&u).into_iter().flatten() {
+                slots[f] = Slot::Failed(message.to_string());
+            }
             slots[u] = Slot::Failed(message.to_string());
         }
         drop(slots);
-        self.count(|r| r.failed += units.len());
-        self.job.progress.advance(units.len());
+        let n = self.with_followers(units);
+        self.count(|r| r.failed += n);
+        self.job.progress.advance(n);
     }
 
     /// Translates a batch; a bad answer splits it in halves, down to single segments. Each
@@ -475,7 +511,7 @@ impl<'a> Runner<'a> {
                         })
                         .collect();
                     self.commit(answers)?;
-                    self.job.progress.advance(part.len());
+                    self.job.progress.advance(self.with_followers(&part));
                     answered.extend(part);
                 }
                 Attempt::Bad(reason) if part.len() > 1 => {
@@ -631,13 +667,24 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
             None => Slot::Pending,
         });
     }
-    let send: Vec<bool> = prepared.hits.iter().map(Option::is_none).collect();
+    let send = prepared.to_send();
     let batches = pack_units(&prepared, &send, &job.options);
-    let cached_units: Vec<usize> = (0..prepared.units.len()).filter(|&u| !send[u]).collect();
+    // Cached units that lead their key (followers get the leader's repair).
+    let cached_units: Vec<usize> = (0..prepared.units.len())
+        .filter(|&u| prepared.hits[u].is_some() && prepared.leader[u] == u)
+        .collect();
+    let mut followers: std::collections::HashMap<usize, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (u, &l) in prepared.leader.iter().enumerate() {
+        if l != u {
+            followers.entry(l).or_default().push(u);
+        }
+    }
     let runner = Runner {
         job,
         sources,
         units: prepared.units,
+        followers,
         slots: Mutex::new(slots),
         report: Mutex::new(RunReport {
             documents: sources.len(),

@@ -27,7 +27,7 @@ pub fn segment_block(block: &Block) -> Vec<Segment> {
             id: SegmentId::new(block.number, u32::try_from(index + 1).unwrap_or(u32::MAX)),
             block: block.number,
             kind: block.kind,
-            line: block.position_of(range.start).0,
+            line: block.line_of(range.start),
             text: block.text[range].to_string(),
         })
         .collect()
