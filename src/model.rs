@@ -347,6 +347,24 @@ pub enum JsonError {
     Format { name: String, found: String },
 }
 
+/// serde_json's message without its ` at line L column C` suffix (the place is printed in
+/// front) and with control characters escaped, so that the error stays on one line even
+/// when it quotes input text.
+fn one_line_json_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = message.strip_suffix(&suffix).unwrap_or(&message);
+    let mut line = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
+}
+
 #[derive(Serialize)]
 struct JsonOut<'a> {
     format: &'a str,
@@ -379,7 +397,7 @@ impl Bitext {
             name: name.to_string(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: one_line_json_message(&e),
         })?;
         if parsed.format != JSON_FORMAT {
             return Err(JsonError::Format {
@@ -430,5 +448,11 @@ mod json_tests {
         assert!(err.to_string().starts_with("a.json: not a bitext file"));
         let err = Bitext::from_json("{\n  oops", "a.json").unwrap_err();
         assert!(err.to_string().starts_with("a.json:2:"), "{err}");
+        assert!(!err.to_string().contains("at line"), "{err}");
+        let with_newline = "{\"format\":\"bitext/1\",\"source_lang\":\"zh\",\"target_lang\":\"en\",\"meta\":{},\"pairs\":[{\"id\":\"a\",\"block\":1,\"kind\":\"x\\ny\",\"source\":\"\",\"target\":\"\",\"origin\":{\"type\":\"manual\"}}]}";
+        let err = Bitext::from_json(with_newline, "a.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
