@@ -22,6 +22,6 @@ pub mod split;
 pub mod util;
 
 pub use model::{
-    Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
     TermHit,
 };

@@ -5,6 +5,7 @@ mod backends;
 mod common;
 mod export;
 mod gloss;
+mod glossary;
 mod harness;
 mod sim;
 mod split;

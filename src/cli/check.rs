@@ -20,6 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 clean; 1 when a glossary term is missing from a target \
+(first-mention form violations are printed but fail only with --strict, which fails on every \
+violation); 2 when the file or a glossary cannot be read."
+)]
 pub struct CheckArgs {
     /// The bilingual file: bitext/1 JSON, or TSV with id, source and target columns.
     file: PathBuf,

@@ -309,7 +309,12 @@ fn lint(paths: &[PathBuf], strict: bool) -> Result<ExitCode> {
         .filter(|f| f.severity == Severity::Error)
         .count();
     let warnings = findings.len() - errors;
-    eprintln!("lint: {errors} errors, {warnings} warnings");
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "lint: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
     let failed = errors > 0 || (strict && warnings > 0);
     Ok(if failed {
         ExitCode::from(1)
@@ -372,12 +377,43 @@ struct Found {
     occurrences: Vec<Occurrence>,
 }
 
+/// How many characters of the file's line `line` precede the block's text for that line
+/// (indentation, a heading's `#` marks).
+fn line_indent(block: &document::Block, line: u32, raw: &[String]) -> usize {
+    let Some(i) = block.lines.iter().position(|&(_, l)| l == line) else {
+        return 0;
+    };
+    let start = block.lines[i].0;
+    let end = block.lines.get(i + 1).map_or(block.text.len(), |&(s, _)| s);
+    let fragment = &block.text[start..end];
+    let probe: String = fragment.chars().take(8).collect();
+    let Some(raw_line) = raw.get(line as usize - 1) else {
+        return 0;
+    };
+    match raw_line.find(&probe) {
+        Some(at) if !probe.is_empty() => raw_line[..at].chars().count(),
+        _ => 0,
+    }
+}
+
 fn find(glossary: &Glossary, files: &[PathBuf], format: FindFormat) -> Result<ExitCode> {
     let matcher = glossary.matcher();
     let mut all: Vec<Found> = Vec::new();
     for path in files {
         let doc = document::read_path(path)?;
         let file = doc.name.clone();
+        // The raw lines, to turn columns in block text (trimmed, heading marks removed) into
+        // columns of the file's lines.
+        // (Lossy UTF-8: in a file of another encoding no line matches and columns stay as
+        // the block's.)
+        let raw: Vec<String> = std::fs::read(path)
+            .map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut found: Vec<Found> = Vec::new();
         let mut index_of: std::collections::HashMap<usize, usize> = Default::default();
         for block in &doc.blocks {
@@ -391,6 +427,7 @@ fn find(glossary: &Glossary, files: &[PathBuf], format: FindFormat) -> Result<Ex
                 for m in matcher.find(&segment.text) {
                     let term = &glossary.terms[m.term];
                     let (line, column) = block.position_of(offset + m.span.start);
+                    let column = column + line_indent(block, line, &raw);
                     let i = *index_of.entry(m.term).or_insert_with(|| {
                         found.push(Found {
                             file: file.clone(),

@@ -5,7 +5,9 @@
 //! it with [`crate::util::atomic_write`]. A new entry is appended as text after the last byte
 //! of the file, so the rest of the file is kept byte for byte; updates and removals go
 //! through `toml_edit`, which keeps comments, blank lines, key order and formatting of
-//! everything outside the edited entry. Comments directly above a removed entry go with it.
+//! everything outside the edited entry.
+//! Comment lines directly above a removed entry go with it; a comment block separated from
+//! it by a blank line (such as a file's closing comment) stays.
 
 use super::{Glossary, GlossaryError, Term, fold, read_text};
 use std::path::Path;
@@ -134,29 +136,45 @@ pub(crate) fn render_entry(term: &NewTerm) -> String {
     doc.to_string()
 }
 
+/// Sets `key` to `new`, keeping the spacing and comments around an existing value.
+fn set(table: &mut Table, key: &str, new: Item) {
+    let mut new = new;
+    if let (Some(old), Some(value)) = (table.get(key).and_then(Item::as_value), new.as_value_mut())
+    {
+        *value.decor_mut() = old.decor().clone();
+    }
+    match table.get_mut(key) {
+        // Assigning through the existing slot keeps the key and its spacing.
+        Some(slot) => *slot = new,
+        None => {
+            table.insert(key, new);
+        }
+    }
+}
+
 /// Sets the entry's fields in `table`. With `only_given`, absent fields are left alone.
 fn fill(table: &mut Table, term: &NewTerm, only_given: bool) {
     if !only_given {
-        table.insert("source", value(term.source.as_str()));
+        set(table, "source", value(term.source.as_str()));
     }
     if let Some(target) = &term.target {
-        table.insert("target", value(target.as_str()));
+        set(table, "target", value(target.as_str()));
     }
     if let Some(first) = &term.first {
-        table.insert("first", value(first.as_str()));
+        set(table, "first", value(first.as_str()));
     }
     if !term.alternates.is_empty() {
         let array: Array = term.alternates.iter().map(String::as_str).collect();
-        table.insert("alternates", value(array));
+        set(table, "alternates", value(array));
     }
     if term.keep {
-        table.insert("keep", value(true));
+        set(table, "keep", value(true));
     }
     if term.case_sensitive {
-        table.insert("case_sensitive", value(true));
+        set(table, "case_sensitive", value(true));
     }
     if let Some(note) = &term.note {
-        table.insert("note", value(note.as_str()));
+        set(table, "note", value(note.as_str()));
     }
 }
 
@@ -253,7 +271,30 @@ pub fn add_term(path: &Path, term: &NewTerm, force: bool) -> Result<AddOutcome, 
     Ok(add_terms(path, std::slice::from_ref(term), force)?[0])
 }
 
-/// Removes the entry whose source folds like `source`; returns it.
+/// The comment lines of an entry's header prefix that are not attached to it: everything up
+/// to the last blank line before the header, without trailing blank lines. Comment lines
+/// directly above the header (no blank line in between) belong to the entry.
+fn detached_comments(prefix: &str) -> String {
+    let lines: Vec<&str> = prefix.split_inclusive('\n').collect();
+    // Drop the block of comment lines directly above the header.
+    let mut end = lines.len();
+    while end > 0 && !lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    // Drop the blank lines that separated the rest from the header.
+    while end > 0 && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    let kept: String = lines[..end].concat();
+    if kept.lines().any(|l| !l.trim().is_empty()) {
+        kept
+    } else {
+        String::new()
+    }
+}
+
+/// Removes the entry whose source folds like `source`; returns it. Comment lines directly
+/// above the entry go with it; comments separated from it by a blank line stay.
 pub fn remove_term(path: &Path, source: &str) -> Result<Term, EditError> {
     if !path.exists() {
         return Err(GlossaryError::file(path, "cannot read: no such file").into());
@@ -269,9 +310,35 @@ pub fn remove_term(path: &Path, source: &str) -> Result<Term, EditError> {
     let index = find_in_doc(&doc, source).ok_or_else(not_found)?;
     let removed = glossary.terms.get(index).cloned().ok_or_else(not_found)?;
     let array = doc["term"].as_array_of_tables_mut().ok_or_else(not_found)?;
+    let prefix = array
+        .get(index)
+        .and_then(|t| t.decor().prefix())
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_string();
+    let kept = detached_comments(&prefix);
     array.remove(index);
+    let mut to_trailing = None;
+    if !kept.is_empty() {
+        match array.get_mut(index) {
+            Some(next) => {
+                let next_prefix = next
+                    .decor()
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                next.decor_mut().set_prefix(format!("{kept}{next_prefix}"));
+            }
+            None => to_trailing = Some(kept),
+        }
+    }
     if array.is_empty() {
         doc.remove("term");
+    }
+    if let Some(kept) = to_trailing {
+        let trailing = doc.trailing().as_str().unwrap_or("").to_string();
+        doc.set_trailing(format!("{kept}{trailing}"));
     }
     write(path, &doc.to_string())?;
     Ok(removed)

@@ -406,7 +406,6 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
     let mut reader = quick_xml::Reader::from_str(text);
     let mut terms = Vec::new();
     let mut concept: Option<Concept> = None;
-    let mut lang: Option<String> = None;
     let mut sec: Option<TermSec> = None;
     // The element whose text is being collected: (name, type attribute, text).
     let mut capture: Option<(String, String, String)> = None;
@@ -442,7 +441,6 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
                     }
                     "langSec" | "langSet" => {
                         let code = attr("lang").unwrap_or_default();
-                        lang = Some(code.clone());
                         if let Some(c) = concept.as_mut() {
                             c.langs.push((code, Vec::new()));
                         }
@@ -515,7 +513,6 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
                             secs.push(s);
                         }
                     }
-                    "langSec" | "langSet" => lang = None,
                     "conceptEntry" | "termEntry" => {
                         if let Some(c) = concept.take() {
                             terms.push(concept_term(c, name, glossary)?);
@@ -528,7 +525,6 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
             _ => {}
         }
     }
-    let _ = lang;
     Ok(terms)
 }
 

@@ -22,6 +22,14 @@
 //!
 //! Sources are compared after width folding (see [`fold`]): two entries whose sources fold
 //! to the same string are the same term; in a layered glossary the later one wins.
+//!
+//! # First mentions
+//!
+//! [`plan_terms`] and [`annotate`] walk a document in order. The first occurrence of an entry
+//! with a `first` form asks for (and is checked against) `first` only; later occurrences
+//! accept `target`, `first` and `alternates`. Entries that share the same `first` form (上海合作组织
+//! and 上合组织 both introduce "Shanghai Cooperation Organization (SCO)") share one first
+//! mention.
 
 mod check;
 mod edit;
