@@ -79,8 +79,7 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("已", "already"),
     ("已经", "already"),
     ("现已", "has now"),
-    ("正", "is"),
-    ("正在", "is"),
+    ("正", "now"),
     ("再", "again"),
     ("还", "also"),
     ("又", "again"),
@@ -164,6 +163,19 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("落实", "implement"),
     ("两位数", "double-digit"),
     ("主席", "President"),
+    ("抢抓", "seize"),
+    ("合作", "cooperation"),
+    ("群众", "people"),
+    ("干部", "officials"),
+    ("选择", "choice"),
+    ("治理", "governance"),
+    ("试验区", "pilot zone"),
+    ("应用", "application"),
+    ("场景", "scenarios"),
+    ("精密", "precision"),
+    ("生活", "life"),
+    ("成果", "achievements"),
+    ("正在", "now"),
     ("近", "nearly"),
 ];
 
@@ -300,6 +312,8 @@ fn override_of(word: &str) -> Option<&'static str> {
 /// phrase are joined first), each rendered by [`gloss_word`].
 fn gloss_chinese(lex: &Lexicon, run: &str, pieces: &mut Vec<Piece>) {
     let tags = lex.jieba().tag(run, true);
+    let mut prev: Option<&str> = None;
+    let mut seen_zai = false;
     let mut k = 0;
     while k < tags.len() {
         // Two- and three-word override phrases (下 一步 → 下一步).
@@ -321,11 +335,52 @@ fn gloss_chinese(lex: &Lexicon, run: &str, pieces: &mut Vec<Piece>) {
         if DROPPED_TAGS.contains(&tag) {
             continue;
         }
-        let english = gloss_word(lex, word, tag);
-        if !english.is_empty() {
-            pieces.push(Piece::Word(english));
+        let previous = prev.replace(word);
+        // 在 … 中 → "in …": the postposition is dropped.
+        if word == "中" && tag == "f" && seen_zai {
+            continue;
         }
+        seen_zai |= word == "在";
+        // Pronouns after a verb or preposition take the object form (让我们 → "let us").
+        if let Some(object) = object_pronoun(word)
+            && previous.is_some_and(|p| OBJECT_TAKERS.contains(&p))
+        {
+            push_word(pieces, object.to_string());
+            continue;
+        }
+        let english = gloss_word(lex, word, tag);
+        push_word(pieces, english);
     }
+}
+
+/// Words after which a pronoun is an object (让我们 → "let us").
+const OBJECT_TAKERS: &[&str] = &[
+    "让", "使", "为", "对", "向", "给", "把", "和", "与", "同", "帮助",
+];
+
+fn object_pronoun(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "我们" => "us",
+        "我" => "me",
+        "他" => "him",
+        "她" => "her",
+        "他们" => "them",
+        _ => return None,
+    })
+}
+
+/// Appends a glossed word unless it is empty or repeats the previous word's ending
+/// (贯彻落实 "implement" + "implement", 基建建设 "… construction" + "construction").
+fn push_word(pieces: &mut Vec<Piece>, english: String) {
+    if english.is_empty() {
+        return;
+    }
+    if let Some(Piece::Word(prev)) = pieces.last()
+        && (prev == &english || prev.ends_with(&format!(" {english}")))
+    {
+        return;
+    }
+    pieces.push(Piece::Word(english));
 }
 
 /// The English of one Chinese word: override, quantity, person name (pinyin), dictionary
@@ -367,7 +422,7 @@ pub fn gloss_word(lex: &Lexicon, word: &str, tag: &str) -> String {
             break;
         }
         let (end, english) = taken.expect("n = 1 always yields");
-        if !english.is_empty() {
+        if !english.is_empty() && out.last() != Some(&english) {
             out.push(english);
         }
         rest = &rest[end..];
@@ -586,5 +641,42 @@ mod tests {
         assert!(out.starts_with("August 23, Chongqing"), "{out}");
         assert!(out.contains("GDP") && out.ends_with("24%."), "{out}");
         assert!(!out.contains("  ") && !out.contains(" ,") && !out.contains(" ."));
+        let out = gloss_text(lex, "抓好贯彻落实", &[]);
+        assert!(!out.contains("implement implement"), "{out}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any mix of numerals, units, punctuation and words glosses without panicking, with
+        /// clean spacing, and keeps an inserted term verbatim.
+        #[test]
+        fn never_panics_and_keeps_terms(
+            chars in proptest::collection::vec(proptest::sample::select(
+                "一二两三十百千万亿〇零年月日号份第余多以上左右元%.,0123456789，。、“”‘’（）()—…！？：；\" 的了重庆经济发展5G个家项组吋ABCabc".chars().collect::<Vec<_>>()
+            ), 0..40),
+            at in 0usize..40,
+        ) {
+            let lex = Lexicon::global();
+            let mut text: String = chars.iter().collect();
+            let cut = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+            text.insert_str(cut, "两江新区");
+            let out = gloss_text(lex, &text, &[pair("两江新区", "Liangjiang New Area")]);
+            proptest::prop_assert!(out.contains("Liangjiang New Area"), "{:?} → {:?}", text, out);
+            proptest::prop_assert!(!out.contains("  "), "{:?} → {:?}", text, out);
+            proptest::prop_assert_eq!(out.trim(), out.as_str());
+        }
+    }
+
+    #[test]
+    fn full_width_punctuation_becomes_english() {
+        let lex = Lexicon::global();
+        let out = gloss_text(lex, "他说：“重庆（西部）——发展……”经济；合作、创新！", &[]);
+        assert_eq!(
+            out,
+            "He said: \"Chongqing (western part) — development...\" economy; cooperation, innovation!"
+        );
+        let out = gloss_text(lex, "２０２１年，ＧＤＰ增长２４％。", &[]);
+        assert_eq!(out, "2021, GDP grow 24%.");
     }
 }

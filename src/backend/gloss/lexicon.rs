@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 /// The vendored CC-CEDICT file (gzip), see `data/cedict/README.md`.
 static CEDICT_GZ: &[u8] = include_bytes!("../../../data/cedict/cedict_1_0_ts_utf-8_mdbg.txt.gz");
 
-/// One headword of the lexicon.
+/// What a headword means, worked out from its raw readings on first look-up.
 #[derive(Debug, Clone, Default)]
 struct Entry {
     /// Cleaned senses, most useful first.
@@ -23,11 +23,32 @@ struct Entry {
     surname: Option<String>,
 }
 
+/// One CC-CEDICT line of a headword: byte ranges of its pinyin and of its `/`-separated
+/// senses in the inflated text.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    pinyin: (u32, u32),
+    senses: (u32, u32),
+}
+
+/// A headword's readings (a run of `Lexicon::readings`, in file order) and its lazily
+/// cleaned entry.
+#[derive(Debug)]
+struct Slot {
+    first: u32,
+    count: u32,
+    entry: OnceLock<Entry>,
+}
+
 /// CC-CEDICT indexed by simplified headword, and a jieba-rs segmenter.
 ///
-/// Build it once with [`Lexicon::global`]; both halves are built lazily and are thread-safe.
+/// Build it once with [`Lexicon::global`]. Loading only inflates the text and indexes the
+/// headwords; a headword's senses are cleaned and ranked on its first look-up, and jieba is
+/// built on the first segmentation. All of it is thread-safe.
 pub struct Lexicon {
-    entries: HashMap<Box<str>, Entry>,
+    text: Box<str>,
+    readings: Vec<Reading>,
+    slots: HashMap<Box<str>, Slot>,
     /// Length in chars of the longest headword (for greedy sub-word lookup).
     max_len: usize,
     jieba: OnceLock<Jieba>,
@@ -36,7 +57,7 @@ pub struct Lexicon {
 impl std::fmt::Debug for Lexicon {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Lexicon")
-            .field("headwords", &self.entries.len())
+            .field("headwords", &self.slots.len())
             .finish()
     }
 }
@@ -55,14 +76,23 @@ impl Lexicon {
         flate2::read::GzDecoder::new(CEDICT_GZ)
             .read_to_string(&mut text)
             .expect("the embedded CC-CEDICT is valid gzip UTF-8 (checked by the tests)");
-        Lexicon::from_cedict(&text)
+        Lexicon::from_cedict_owned(text)
     }
 
     /// Builds a lexicon from CC-CEDICT text (`Trad Simp [pin1 yin1] /sense/sense/` lines;
     /// `#` comments and malformed lines are skipped).
     pub fn from_cedict(text: &str) -> Lexicon {
-        // Readings per simplified headword, in file order.
-        let mut raw: HashMap<&str, Vec<(&str, &str)>> = HashMap::with_capacity(120_000);
+        Lexicon::from_cedict_owned(text.to_string())
+    }
+
+    fn from_cedict_owned(text: String) -> Lexicon {
+        let base = text.as_ptr() as usize;
+        let range = |s: &str| {
+            let start = (s.as_ptr() as usize - base) as u32;
+            (start, start + s.len() as u32)
+        };
+        // (headword, reading) in file order, then grouped by headword (stable sort).
+        let mut lines: Vec<(&str, Reading)> = Vec::with_capacity(125_000);
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
@@ -77,61 +107,100 @@ impl Lexicon {
                 continue;
             };
             let senses = rest.trim_end().trim_end_matches('/');
-            raw.entry(simp).or_default().push((pinyin, senses));
+            lines.push((
+                simp,
+                Reading {
+                    pinyin: range(pinyin),
+                    senses: range(senses),
+                },
+            ));
         }
-        let mut entries = HashMap::with_capacity(raw.len());
+        lines.sort_by(|a, b| a.0.cmp(b.0));
+        let mut readings = Vec::with_capacity(lines.len());
+        let mut slots: HashMap<Box<str>, Slot> = HashMap::with_capacity(lines.len());
         let mut max_len = 1;
-        for (simp, mut readings) in raw {
-            // Common readings first: lower-case pinyin (not a proper noun), then the reading
-            // with the most usable senses; ties keep file order (sort is stable).
-            readings.sort_by_cached_key(|(pinyin, senses)| {
-                let usable = senses
-                    .split('/')
-                    .filter(|s| !clean_sense_parts(s).is_empty())
-                    .count();
-                (is_proper(pinyin), usize::MAX - usable)
-            });
-            let mut senses: Vec<String> = Vec::new();
-            for (_, raw_senses) in &readings {
-                for sense in raw_senses.split('/') {
-                    for part in clean_sense_parts(sense) {
-                        if !senses.contains(&part) {
-                            senses.push(part);
-                        }
-                    }
-                }
+        let mut i = 0;
+        while i < lines.len() {
+            let simp = lines[i].0;
+            let first = readings.len() as u32;
+            while i < lines.len() && lines[i].0 == simp {
+                readings.push(lines[i].1);
+                i += 1;
             }
-            let (pinyin, _) = readings[0];
-            let surname = readings
-                .iter()
-                .find(|(_, senses)| senses.split('/').any(|s| s.starts_with("surname ")))
-                .map(|(p, _)| p.to_string());
             max_len = max_len.max(simp.chars().count());
-            entries.insert(
+            slots.insert(
                 Box::from(simp),
-                Entry {
-                    senses,
-                    pinyin: pinyin.to_string(),
-                    proper: is_proper(pinyin),
-                    surname,
+                Slot {
+                    first,
+                    count: readings.len() as u32 - first,
+                    entry: OnceLock::new(),
                 },
             );
         }
+        drop(lines);
         Lexicon {
-            entries,
+            text: text.into_boxed_str(),
+            readings,
+            slots,
             max_len,
             jieba: OnceLock::new(),
         }
     }
 
+    fn entry(&self, word: &str) -> Option<&Entry> {
+        let slot = self.slots.get(word)?;
+        Some(slot.entry.get_or_init(|| self.build_entry(slot)))
+    }
+
+    /// Cleans and ranks the senses of one headword.
+    fn build_entry(&self, slot: &Slot) -> Entry {
+        let text = &*self.text;
+        let at = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+        let mut readings: Vec<(&str, &str)> = self.readings
+            [slot.first as usize..(slot.first + slot.count) as usize]
+            .iter()
+            .map(|r| (at(r.pinyin), at(r.senses)))
+            .collect();
+        // Common readings first: lower-case pinyin (not a proper noun), then the reading
+        // with the most usable senses; ties keep file order (sort is stable).
+        readings.sort_by_cached_key(|(pinyin, senses)| {
+            let usable = senses
+                .split('/')
+                .filter(|s| !clean_sense_parts(s).is_empty())
+                .count();
+            (is_proper(pinyin), usize::MAX - usable)
+        });
+        let mut senses: Vec<String> = Vec::new();
+        for (_, raw_senses) in &readings {
+            for sense in raw_senses.split('/') {
+                for part in clean_sense_parts(sense) {
+                    if !senses.contains(&part) {
+                        senses.push(part);
+                    }
+                }
+            }
+        }
+        let (pinyin, _) = readings[0];
+        let surname = readings
+            .iter()
+            .find(|(_, senses)| senses.split('/').any(|s| s.starts_with("surname ")))
+            .map(|(p, _)| p.to_string());
+        Entry {
+            senses,
+            pinyin: pinyin.to_string(),
+            proper: is_proper(pinyin),
+            surname,
+        }
+    }
+
     /// Number of simplified headwords.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.len()
     }
 
     /// Whether the lexicon has no headword.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.is_empty()
     }
 
     /// Cleaned English senses of a simplified-Chinese headword, most useful first: split at
@@ -139,30 +208,29 @@ impl Lexicon {
     /// "variant of", "surname …", "used in …" and cross-references removed. `None` when the
     /// word is not a headword or has no usable sense.
     pub fn senses(&self, word: &str) -> Option<&[String]> {
-        self.entries
-            .get(word)
+        self.entry(word)
             .map(|e| e.senses.as_slice())
             .filter(|s| !s.is_empty())
     }
 
     /// Whether `word` is a CC-CEDICT headword (even one without usable senses).
     pub fn contains(&self, word: &str) -> bool {
-        self.entries.contains_key(word)
+        self.slots.contains_key(word)
     }
 
     /// Pinyin (tone numbers) of the headword's best-ranked reading, e.g. `Chong2 qing4`.
     pub fn pinyin(&self, word: &str) -> Option<&str> {
-        self.entries.get(word).map(|e| e.pinyin.as_str())
+        self.entry(word).map(|e| e.pinyin.as_str())
     }
 
     /// Whether the headword's best-ranked reading is a proper noun (capitalised pinyin).
     pub fn is_proper(&self, word: &str) -> bool {
-        self.entries.get(word).is_some_and(|e| e.proper)
+        self.entry(word).is_some_and(|e| e.proper)
     }
 
     /// Pinyin of the headword's surname reading (`曾` → `Zeng1`), when it is a surname.
     pub fn surname_pinyin(&self, word: &str) -> Option<&str> {
-        self.entries.get(word).and_then(|e| e.surname.as_deref())
+        self.entry(word).and_then(|e| e.surname.as_deref())
     }
 
     /// Length in characters of the longest headword.
@@ -390,7 +458,11 @@ broken line
         assert_eq!(lex.senses("三").unwrap()[0], "three");
         assert_eq!(lex.senses("国际").unwrap()[0], "international");
         assert!(lex.senses("说").unwrap().contains(&"say".to_string()));
-        let all: Vec<&String> = lex.entries.values().flat_map(|e| &e.senses).collect();
+        let all: Vec<&String> = lex
+            .slots
+            .keys()
+            .flat_map(|w| lex.senses(w).unwrap_or_default())
+            .collect();
         assert!(
             all.iter()
                 .all(|s| !s.starts_with("to ") && !s.contains("CL:"))
