@@ -152,6 +152,9 @@ fn crash_seed(seed: u64, articles: usize, kills: usize) -> CrashFigures {
         // `Child::kill` is SIGKILL on Unix.
         let _ = child.kill();
         let status = child.wait().unwrap();
+        // The killed client's requests still being served finish before the counters are
+        // read (and before they are reset for the next run).
+        assert!(sim.wait_idle(Duration::from_secs(30)));
         let stats = sim.stats();
         for (key, _) in stats.answered.iter() {
             answered_before.insert(hash_of(key).to_string());

@@ -286,6 +286,24 @@ impl Sim {
         *self.shared.state.lock().unwrap() = State::default();
     }
 
+    /// Requests being served now (a hanging request stays in flight).
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no request is being served (e.g. those of a killed client, whose answers
+    /// would otherwise land in counters reset after the kill). False on timeout.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let started = Instant::now();
+        while self.in_flight() > 0 {
+            if started.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+
     pub fn config(&self) -> SimConfig {
         self.shared.config.lock().unwrap().clone()
     }
