@@ -6,6 +6,7 @@ mod cli_errors;
 mod corpus;
 mod crash;
 mod fuzz;
+mod fuzz_parsers;
 mod large;
 mod soak;
 mod support;
