@@ -226,11 +226,23 @@ fn translate_bad_inputs_give_one_line_errors() {
         },
         None,
     );
+    // A path through a regular file cannot be created, even by root.
+    run(
+        Case {
+            name: "output under a regular file",
+            glossary: None,
+            args: vec![s("-b"), s("openai")],
+            env: openai(&fine),
+            output: "article.zh.md/out.json",
+        },
+        None,
+    );
     insta::assert_snapshot!("translate_bad_inputs", report);
 }
 
 /// An output file that cannot be written (a read-only directory): exit 1, one line, the old
-/// file untouched and no temporary file left. Skipped as root, who can write anywhere.
+/// file untouched and no temporary file left. Skipped as root, who can write anywhere (the
+/// snapshot's "output under a regular file" case fails for root too).
 #[test]
 fn unwritable_output_leaves_the_old_file() {
     use std::os::unix::fs::PermissionsExt;
