@@ -158,6 +158,49 @@ fn end_to_end() {
     });
 }
 
+/// Annotating the sample's bitext with the shipped glossary (term hits, glossary flags).
+#[divan::bench]
+fn annotate_sample(bencher: divan::Bencher) {
+    use bitext::pipeline::Terms;
+    let glossary = Glossary::load_layered(&[root().join("glossary/zh-en.toml")]).expect("glossary");
+    let terms = GlossaryTerms::new(glossary);
+    let mut bitext = bitext::Bitext::new("zh-CN", "en", Default::default());
+    for s in sample().segments {
+        bitext.pairs.push(bitext::Pair {
+            id: s.id.to_string(),
+            block: s.block,
+            kind: s.kind,
+            target: fake_openai::fake_prefix(&s.text),
+            source: s.text,
+            terms: vec![],
+            flags: vec![],
+            origin: bitext::Origin::Manual,
+        });
+    }
+    bencher.bench(|| {
+        let mut b = bitext.clone();
+        terms.annotate(&mut b);
+        b
+    });
+}
+
+/// Checking every segment of the sample against its planned terms.
+#[divan::bench]
+fn missing_terms_sample(bencher: divan::Bencher) {
+    use bitext::pipeline::Terms;
+    let glossary = Glossary::load_layered(&[root().join("glossary/zh-en.toml")]).expect("glossary");
+    let terms = GlossaryTerms::new(glossary);
+    let texts: Vec<String> = sample().segments.into_iter().map(|s| s.text).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let plan = terms.plan(&refs);
+    bencher.bench(|| {
+        refs.iter()
+            .zip(&plan)
+            .map(|(t, p)| terms.missing(t, &fake_openai::fake_prefix(t), p).len())
+            .sum::<usize>()
+    });
+}
+
 /// Batching the sample's 74 segments.
 #[divan::bench]
 fn pack_sample(bencher: divan::Bencher) {
@@ -218,7 +261,7 @@ fn cache_lookup_sample(bencher: divan::Bencher) {
                 bitext::cache::Entry {
                     target: "x".repeat(200),
                     usage: Default::default(),
-                    repaired: false,
+                    checked: false,
                 },
             )
         })

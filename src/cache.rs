@@ -15,6 +15,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// File name of the store inside the cache directory.
 pub const FILE_NAME: &str = "cache.redb";
@@ -98,10 +99,11 @@ pub struct Entry {
     /// This segment's share of the tokens its request consumed.
     #[serde(default)]
     pub usage: Usage,
-    /// Whether the glossary repair request was already made for this segment (a cached
-    /// answer that still misses a term is then flagged, not re-requested).
+    /// Whether the answer was checked against its glossary terms: clean, or its one repair
+    /// request already made. A checked answer is never re-requested (what it still misses is
+    /// flagged).
     #[serde(default)]
-    pub repaired: bool,
+    pub checked: bool,
 }
 
 /// What `bitext cache stats` shows.
@@ -117,8 +119,9 @@ pub struct CacheStats {
 }
 
 /// The translation memory (one redb file). Shared between concurrent tasks by reference.
+#[derive(Clone)]
 pub struct Cache {
-    db: Database,
+    db: Arc<Database>,
     path: PathBuf,
 }
 
@@ -144,11 +147,22 @@ impl Cache {
                 detail: one_line(&other),
             },
         })?;
-        let cache = Cache { db, path };
-        // Create the table so that readers always find it.
-        let txn = cache.db.begin_write().map_err(|e| cache.store(e))?;
-        txn.open_table(TABLE).map_err(|e| cache.store(e))?;
-        txn.commit().map_err(|e| cache.store(e))?;
+        let cache = Cache {
+            db: Arc::new(db),
+            path,
+        };
+        // Create the table (once) so that readers always find it.
+        let exists = cache
+            .db
+            .begin_read()
+            .map_err(|e| cache.store(e))?
+            .open_table(TABLE)
+            .is_ok();
+        if !exists {
+            let txn = cache.db.begin_write().map_err(|e| cache.store(e))?;
+            txn.open_table(TABLE).map_err(|e| cache.store(e))?;
+            txn.commit().map_err(|e| cache.store(e))?;
+        }
         Ok(cache)
     }
 
@@ -241,8 +255,10 @@ impl Cache {
         txn.delete_table(TABLE).map_err(|e| self.store(e))?;
         txn.open_table(TABLE).map_err(|e| self.store(e))?;
         txn.commit().map_err(|e| self.store(e))?;
-        // Give the space back; failure to compact is harmless.
-        let _ = self.db.compact();
+        // Give the space back when no clone shares the handle; failure to compact is harmless.
+        if let Some(db) = Arc::get_mut(&mut self.db) {
+            let _ = db.compact();
+        }
         Ok(removed)
     }
 }
@@ -383,7 +399,7 @@ mod tests {
                 input_tokens: 10,
                 output_tokens: 4,
             },
-            repaired: false,
+            checked: false,
         };
         {
             let cache = Cache::open(dir.path()).unwrap();

@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod align;
 mod backends;
 mod cache;
 mod check;
@@ -33,6 +34,10 @@ enum Command {
     Translate(translate::TranslateArgs),
     /// The translation memory: `stats` or `clear`.
     Cache(cache::CacheArgs),
+    /// Align a Chinese text with its English translation, sentence by sentence.
+    Align(align::AlignArgs),
+    /// List the configured translation backends and what each is missing (never prints keys).
+    Backends(backends::BackendsArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
     Glossary(glossary::GlossaryArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
@@ -40,8 +45,6 @@ enum Command {
     /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
     /// Markdown or JSON.
     Export(export::ExportArgs),
-    /// List the configured translation backends and what each is missing (never prints keys).
-    Backends(backends::BackendsArgs),
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -51,10 +54,11 @@ pub fn main() -> ExitCode {
         Command::Split(args) => split::run(args),
         Command::Translate(args) => translate::run(args),
         Command::Cache(args) => cache::run(args),
+        Command::Align(args) => align::run(args),
+        Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
         Command::Export(args) => export::run(args),
-        Command::Backends(args) => backends::run(args),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@
 //! The library never prints: it returns values and typed errors; the `bitext` binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod align;
 pub mod backend;
 pub mod cache;
 pub mod config;
@@ -22,6 +23,6 @@ pub mod split;
 pub mod util;
 
 pub use model::{
-    BlockKind, Bitext, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
+    Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, SegmentId, Severity, Span,
     TermHit,
 };

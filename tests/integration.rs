@@ -1,6 +1,7 @@
 //! All integration tests are modules of this one test binary (one link step; see Cargo.toml).
 //! Add a stage's tests as `mod NAME;` with the file `tests/NAME.rs`.
 
+mod align;
 mod backends;
 mod common;
 mod export;

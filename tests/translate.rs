@@ -489,6 +489,7 @@ async fn auth_stops_at_once_keeping_answers_in_the_cache() {
         error,
         answered,
         report,
+        ..
     } = &err
     else {
         panic!("{err}");
@@ -502,6 +503,11 @@ async fn auth_stops_at_once_keeping_answers_in_the_cache() {
     assert_eq!(report.requests, 3);
     assert!(err.to_string().contains("authentication failed"), "{err}");
     assert!(err.to_string().contains("check SCRIPTED_KEY"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("answered so far are kept in the cache)"),
+        "{err}"
+    );
 
     // Resume: only the segments not yet answered are requested.
     let mut backend = Scripted::new(vec![]);
@@ -547,6 +553,36 @@ impl Backend for AuthAfter {
         }
         self.inner.translate(batch).await
     }
+}
+
+#[tokio::test]
+async fn requests_per_minute_are_spaced() {
+    let source = sample_source();
+    let backend = Scripted::new(vec![]);
+    let options = Options {
+        rpm: Some(600),
+        concurrency: 8,
+        ..fast_options()
+    };
+    let started = Instant::now();
+    let outcome = run_with(
+        &backend,
+        &bitext::pipeline::NoTerms,
+        None,
+        options,
+        std::slice::from_ref(&source),
+    )
+    .await
+    .unwrap();
+    let requests = outcome.report.requests;
+    assert!(requests >= 4);
+    // 600 per minute: one every 100 ms, the first at once.
+    let floor = Duration::from_millis(100) * (requests as u32 - 1);
+    assert!(
+        started.elapsed() >= floor,
+        "{:?} < {floor:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -1093,4 +1129,124 @@ fn cli_gloss_is_the_offline_default_with_a_note() {
         tsv
     );
     insta::assert_snapshot!("gloss_sample_tsv", tsv);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ctrl_c_stops_cleanly_keeping_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let behaviour = Behaviour {
+        hang_after: Some(1),
+        ..Behaviour::default()
+    };
+    let (server, state) = fake_openai::start(behaviour).await;
+    let cfg = dir.path().join("bitext.toml");
+    std::fs::write(&cfg, fake_openai::config(&server, 1, 3600.0)).unwrap();
+    let cache = dir.path().join("cache");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bitext"))
+        .arg("translate")
+        .arg(common::sample())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--cache")
+        .arg(&cache)
+        .env("FAKE_OPENAI_KEY", KEY)
+        .env_remove("BITEXT_BACKEND")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the hanging second request, then press Ctrl-C.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state.requests() < 2 {
+        assert!(Instant::now() < deadline, "no second request");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    // The first answer is in the cache.
+    let first = state.batches()[0].len();
+    let stats = common::bitext()
+        .args(["cache", "stats", "--json", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["entries"], first);
+}
+
+#[test]
+fn cli_dry_run_needs_no_key_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A base URL nothing listens on: a request would fail the run.
+    let output = common::bitext()
+        .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "openai",
+        ])
+        .args(["--dry-run", "--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "74 segments, 0 cached, 5 requests to openai (0 repairs), estimated tokens "
+        ),
+        "{first}"
+    );
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+
+    // With prices configured, the plan gives a cost.
+    let cfg = dir.path().join("bitext.toml");
+    std::fs::write(
+        &cfg,
+        "[backend.openai]\nprice_input = 0.15\nprice_output = 0.60\n",
+    )
+    .unwrap();
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "openai",
+        ])
+        .args(["--dry-run", "--config"])
+        .arg(&cfg)
+        .arg("--cache")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains(", estimated cost 0.00"),
+        "{stdout}"
+    );
 }

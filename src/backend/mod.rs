@@ -178,7 +178,10 @@ pub fn order_by_id(
         .map(|item| item.id.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(bad(format!("missing ids in answer: {}", missing.join(", "))));
+        return Err(bad(format!(
+            "missing ids in answer: {}",
+            missing.join(", ")
+        )));
     }
     Ok(batch
         .items

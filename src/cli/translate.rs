@@ -187,7 +187,11 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
                 .collect()
         })
         .unwrap_or_default();
-    let spec = config.resolve(Some(&backend_name), &env, &overrides)?;
+    let mut spec = config.resolve(Some(&backend_name), &env, &overrides)?;
+    if args.dry_run && spec.key_required() && spec.api_key.is_none() {
+        // A plan sends nothing: a placeholder lets the client (and its cache keys) be built.
+        spec.api_key = bitext::backend::http::ApiKey::new("dry-run-sends-nothing");
+    }
     let backend = registry::from_spec(&spec, &whole)?;
     if default_source == DefaultSource::Fallback && !args.dry_run {
         eprintln!(

@@ -64,7 +64,12 @@ pub fn render(bitext: &Bitext, layout: MdLayout) -> String {
                     if !text.is_empty() {
                         out.push_str(marks);
                         out.push(' ');
-                        out.push_str(&escape(&text.replace(['\r', '\n'], " "), false));
+                        let mut text = escape(&text.replace(['\r', '\n'], " "), false);
+                        // A trailing `#` would be taken for a closing sequence.
+                        if text.ends_with('#') {
+                            text.insert(text.len() - 1, '\\');
+                        }
+                        out.push_str(&text);
                         out.push_str("\n\n");
                     }
                 }
@@ -176,5 +181,37 @@ mod tests {
         assert_eq!(escape("a\n- b", true), "a\\\n\\- b");
         assert_eq!(escape("a\nb", false), "a b");
         assert_eq!(escape("2021 year", true), "2021 year");
+    }
+
+    #[test]
+    fn headings_keep_a_trailing_hash_and_blocks_group() {
+        use crate::model::{Meta, Origin};
+        let pair = |id: &str, block, kind, source: &str, target: &str| Pair {
+            id: id.into(),
+            block,
+            kind,
+            source: source.into(),
+            target: target.into(),
+            terms: vec![],
+            flags: vec![],
+            origin: Origin::Manual,
+        };
+        let mut b = Bitext::new("zh-CN", "en", Meta::default());
+        b.pairs
+            .push(pair("b1.s1", 1, BlockKind::Heading, "标题", "Learn C #"));
+        b.pairs
+            .push(pair("b2.s1", 2, BlockKind::Paragraph, "一。", "One."));
+        b.pairs
+            .push(pair("b2.s2", 2, BlockKind::Paragraph, "二。", "Two."));
+        b.pairs
+            .push(pair("b3.s1", 3, BlockKind::Heading, "小标题", ""));
+        assert_eq!(
+            render(&b, MdLayout::Sentence),
+            "# 标题\n\n# Learn C \\#\n\n一。\\\nOne.\n\n二。\\\nTwo.\n\n## 小标题\n"
+        );
+        assert_eq!(
+            render(&b, MdLayout::Paragraph),
+            "# 标题\n\n# Learn C \\#\n\n一。二。\n\nOne. Two.\n\n## 小标题\n"
+        );
     }
 }

@@ -157,7 +157,9 @@ pub fn read_tsv(text: &str, name: &str) -> Result<Bitext, ExportError> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() != columns.len() {
+        // Spreadsheets may drop an empty last field (no flags).
+        let short_ok = columns.len() == 6 && fields.len() == 5;
+        if fields.len() != columns.len() && !short_ok {
             return Err(err(
                 number,
                 format!("expected {} fields, found {}", columns.len(), fields.len()),
@@ -240,5 +242,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "a.tsv:2: expected 5 fields, found 2");
+        let e = read_tsv(
+            "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\n",
+            "a.tsv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "a.tsv:2: expected 6 fields, found 2");
+        let e = read_tsv(
+            "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\theading\ta\tb\terror what: x\n",
+            "a.tsv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "a.tsv:2: unknown flag code \"what\"");
+    }
+
+    #[test]
+    fn crlf_bom_and_a_dropped_empty_flags_field_are_accepted() {
+        let text =
+            "\u{FEFF}id\tblock\tkind\tsource\ttarget\tflags\r\nb1.s1\t1\theading\ta\\tb\tc\r\n";
+        let b = read_tsv(text, "a.tsv").unwrap();
+        assert_eq!(b.pairs.len(), 1);
+        assert_eq!(b.pairs[0].source, "a\tb");
+        assert_eq!(b.pairs[0].target, "c");
+        assert!(b.pairs[0].flags.is_empty());
     }
 }

@@ -235,4 +235,17 @@ mod tests {
         assert_eq!(segment_id("a b<"), "a_b_");
         assert_eq!(segment_id(""), "_");
     }
+
+    #[test]
+    fn malformed_xliff_names_the_line() {
+        let e = read_xliff("<x/>", "a.xlf").unwrap_err().to_string();
+        assert_eq!(e, "a.xlf:1: no <xliff> element: not an XLIFF file");
+        let text = "<xliff srcLang=\"zh\" trgLang=\"en\">\n<file id=\"f\"><unit id=\"b1\">\n<notes><note>b1.s9: error failed: x</note></notes>\n<segment id=\"b1.s1\"><source>a</source></segment>\n</unit></file></xliff>";
+        let e = read_xliff(text, "a.xlf").unwrap_err().to_string();
+        assert_eq!(e, "a.xlf:5: note for unknown segment \"b1.s9\"");
+        let e = read_xliff("<xliff>\n<source>a</sour></xliff>", "a.xlf")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("a.xlf:2: "), "{e}");
+    }
 }

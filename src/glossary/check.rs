@@ -171,8 +171,49 @@ fn message_for(code: FlagCode, term: &Term, expected: &str) -> String {
 /// flags (`missing_term`, `first_mention`). First mentions are decided in pair order; pairs
 /// with an empty source are skipped (left untouched).
 pub fn annotate(bitext: &mut Bitext, glossary: &Glossary, matcher: &Matcher) {
+    annotate_with(bitext, glossary, matcher, &RenderingCache::default());
+}
+
+/// The compiled renderings of one glossary's terms, built on first use and shared by many
+/// checks (the translate pipeline checks every answer, then annotates every document).
+/// Keyed by term index: use one cache per glossary.
+#[derive(Default)]
+pub struct RenderingCache {
+    compiled: std::sync::Mutex<HashMap<(usize, bool), std::sync::Arc<Renderings>>>,
+}
+
+impl RenderingCache {
+    fn get(&self, index: usize, term: &Term, first_mention: bool) -> std::sync::Arc<Renderings> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        compiled
+            .entry((index, first_mention))
+            .or_insert_with(|| std::sync::Arc::new(Renderings::new(term, first_mention)))
+            .clone()
+    }
+
+    /// [`find_rendering`] for `glossary.terms[index]`, compiling its renderings once.
+    pub fn find(
+        &self,
+        index: usize,
+        term: &Term,
+        target: &str,
+        first_mention: bool,
+    ) -> Option<Span> {
+        self.get(index, term, first_mention)
+            .find_all(target)
+            .into_iter()
+            .next()
+    }
+}
+
+/// [`annotate`] with a shared [`RenderingCache`] (for the same glossary).
+pub fn annotate_with(
+    bitext: &mut Bitext,
+    glossary: &Glossary,
+    matcher: &Matcher,
+    compiled: &RenderingCache,
+) {
     let mut seen: HashSet<String> = HashSet::new();
-    let mut compiled: HashMap<(usize, bool), Renderings> = HashMap::new();
     for pair in &mut bitext.pairs {
         if pair.source.trim().is_empty() {
             continue;
@@ -201,15 +242,11 @@ pub fn annotate(bitext: &mut Bitext, glossary: &Glossary, matcher: &Matcher) {
             let term = &glossary.terms[index];
             let spans = &occurrences[&index];
             let first_mention = seen.insert(mention_key(term));
-            let any = compiled
-                .entry((index, false))
-                .or_insert_with(|| Renderings::new(term, false))
-                .find_all(&pair.target);
+            let any = compiled.get(index, term, false).find_all(&pair.target);
             let wants_first = first_mention && !term.keep && term.first.is_some();
             let first_span = if wants_first {
                 compiled
-                    .entry((index, true))
-                    .or_insert_with(|| Renderings::new(term, true))
+                    .get(index, term, true)
                     .find_all(&pair.target)
                     .into_iter()
                     .next()

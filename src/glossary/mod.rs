@@ -38,7 +38,9 @@ mod interchange;
 mod lint;
 mod matcher;
 
-pub use check::{Violation, annotate, check, find_rendering, plan_terms};
+pub use check::{
+    RenderingCache, Violation, annotate, annotate_with, check, find_rendering, plan_terms,
+};
 pub use edit::{AddOutcome, EditError, NewTerm, add_term, add_terms, remove_term};
 pub use interchange::{ExchangeFormat, export, import};
 pub use lint::{Finding, lint};

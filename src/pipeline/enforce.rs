@@ -5,7 +5,7 @@
 //! ([`NoTerms`]) and be tested with a stand-in.
 
 use crate::backend::TermPair;
-use crate::glossary::{self, Glossary, Matcher};
+use crate::glossary::{self, Glossary, Matcher, RenderingCache};
 use crate::{Bitext, Flag, FlagCode, Severity};
 
 /// A glossary as the pipeline uses it.
@@ -20,6 +20,12 @@ pub trait Terms: Send + Sync {
 
     /// Fills term hits (and the glossary's own flags) of a finished bitext.
     fn annotate(&self, _bitext: &mut Bitext) {}
+
+    /// Whether [`Terms::annotate`] sets the glossary flags itself; otherwise the pipeline
+    /// flags what [`Terms::missing`] reports.
+    fn annotates_flags(&self) -> bool {
+        false
+    }
 
     /// A digest of the glossary, for `Meta::glossary_digest`.
     fn digest(&self) -> Option<String> {
@@ -48,12 +54,18 @@ impl Terms for NoTerms {
 pub struct GlossaryTerms {
     glossary: Glossary,
     matcher: Matcher,
+    /// Each term's renderings compiled once for the whole run.
+    compiled: RenderingCache,
 }
 
 impl GlossaryTerms {
     pub fn new(glossary: Glossary) -> GlossaryTerms {
         let matcher = glossary.matcher();
-        GlossaryTerms { glossary, matcher }
+        GlossaryTerms {
+            glossary,
+            matcher,
+            compiled: RenderingCache::default(),
+        }
     }
 
     pub fn glossary(&self) -> &Glossary {
@@ -71,23 +83,29 @@ impl Terms for GlossaryTerms {
         terms
             .iter()
             .filter(|pair| {
-                let term = matches
+                let found = matches
                     .iter()
                     .find(|m| source.get(m.span.start..m.span.end) == Some(pair.source.as_str()))
-                    .and_then(|m| self.glossary.terms.get(m.term));
-                let Some(term) = term else {
+                    .and_then(|m| Some((m.term, self.glossary.terms.get(m.term)?)));
+                let Some((index, term)) = found else {
                     // Not a term of this glossary any more: nothing to check.
                     return false;
                 };
                 let first_mention = term.first.is_some() && pair.target == term.rendering(true);
-                glossary::find_rendering(term, target, first_mention).is_none()
+                self.compiled
+                    .find(index, term, target, first_mention)
+                    .is_none()
             })
             .cloned()
             .collect()
     }
 
     fn annotate(&self, bitext: &mut Bitext) {
-        glossary::annotate(bitext, &self.glossary, &self.matcher);
+        glossary::annotate_with(bitext, &self.glossary, &self.matcher, &self.compiled);
+    }
+
+    fn annotates_flags(&self) -> bool {
+        true
     }
 
     fn digest(&self) -> Option<String> {

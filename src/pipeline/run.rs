@@ -43,10 +43,12 @@ pub struct Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// Authentication, quota or configuration: no other request could succeed.
-    #[error("{error} (run stopped; {answered} segments answered so far are kept in the cache)")]
+    #[error("{error} (run stopped; {answered} segments answered so far{})", if *cached { " are kept in the cache" } else { ", not cached (--no-cache)" })]
     Fatal {
         error: BackendError,
         answered: usize,
+        /// Whether the answers are in the cache.
+        cached: bool,
         report: Box<RunReport>,
     },
     #[error(transparent)]
@@ -70,7 +72,8 @@ struct Answer {
     target: String,
     usage: Usage,
     cached: bool,
-    repaired: bool,
+    /// Checked against its terms (clean or repaired once); see `Entry::checked`.
+    checked: bool,
 }
 
 enum Slot {
@@ -206,7 +209,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
     for (unit, hit) in prepared.units.iter().zip(&prepared.hits) {
         if let Some(entry) = hit
             && job.options.repair
-            && !entry.repaired
+            && !entry.checked
             && !job
                 .terms
                 .missing(&unit.text, &entry.target, &unit.terms)
@@ -253,6 +256,8 @@ struct Runner<'a> {
     /// Units with the same key as a sent unit, which get its answer.
     followers: std::collections::HashMap<usize, Vec<usize>>,
     slots: Mutex<Vec<Slot>>,
+    /// Read-held by every cache commit in flight.
+    commits: std::sync::Arc<tokio::sync::RwLock<()>>,
     report: Mutex<RunReport>,
     permits: Semaphore,
     /// No request starts before this instant (set by a 429's Retry-After).
@@ -434,30 +439,43 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Stores answers in the cache (one durable commit) and in the slots.
-    fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
-        if let Some(cache) = self.job.cache {
-            let entries: Vec<(CacheKey, Entry)> = answers
-                .iter()
-                .map(|(u, a)| {
-                    (
-                        self.units[*u].key,
-                        Entry {
-                            target: a.target.clone(),
-                            usage: a.usage,
-                            repaired: a.repaired,
-                        },
-                    )
-                })
-                .collect();
-            cache.put_many(&entries)?;
-        }
-        let mut slots = self.slots.lock().expect("slots lock");
-        for (u, answer) in answers {
-            for &f in self.followers.get(&u).into_iter().flatten() {
-                slots[f] = Slot::Done(answer.clone());
+    /// Stores answers in the cache (one durable commit, on the blocking pool so that the
+    /// other requests go on meanwhile) and in the slots.
+    async fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
+        let entries: Vec<(CacheKey, Entry)> = answers
+            .iter()
+            .map(|(u, a)| {
+                (
+                    self.units[*u].key,
+                    Entry {
+                        target: a.target.clone(),
+                        usage: a.usage,
+                        checked: a.checked,
+                    },
+                )
+            })
+            .collect();
+        {
+            let mut slots = self.slots.lock().expect("slots lock");
+            for (u, answer) in answers {
+                for &f in self.followers.get(&u).into_iter().flatten() {
+                    slots[f] = Slot::Done(answer.clone());
+                }
+                slots[u] = Slot::Done(answer);
             }
-            slots[u] = Slot::Done(answer);
+        }
+        if let Some(cache) = self.job.cache {
+            let cache = cache.clone();
+            // Held until the commit is done, even when this future is dropped: a stopping
+            // run waits for every commit in flight (see `run`).
+            let pending = self.commits.clone().read_owned().await;
+            tokio::task::spawn_blocking(move || {
+                let result = cache.put_many(&entries);
+                drop(pending);
+                result
+            })
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         }
         Ok(())
     }
@@ -499,18 +517,25 @@ impl<'a> Runner<'a> {
                         .zip(outputs)
                         .zip(shares)
                         .map(|((&u, output), usage)| {
+                            let unit = &self.units[u];
+                            let clean = unit.terms.is_empty()
+                                || self
+                                    .job
+                                    .terms
+                                    .missing(&unit.text, &output.text, &unit.terms)
+                                    .is_empty();
                             (
                                 u,
                                 Answer {
                                     target: output.text,
                                     usage,
                                     cached: false,
-                                    repaired: false,
+                                    checked: clean,
                                 },
                             )
                         })
                         .collect();
-                    self.commit(answers)?;
+                    self.commit(answers).await?;
                     self.job.progress.advance(self.with_followers(&part));
                     answered.extend(part);
                 }
@@ -557,7 +582,7 @@ impl<'a> Runner<'a> {
         self.count(|r| r.repairs += 1);
         let batch = self.batch_of(&[unit], Some(enforce::repair_instruction(&missing)));
         let mut best = current;
-        best.repaired = true;
+        best.checked = true;
         match self.request(&batch).await {
             Attempt::Ok(mut outputs, usage) => {
                 let target = outputs.pop().map(|o| o.text).unwrap_or_default();
@@ -578,7 +603,7 @@ impl<'a> Runner<'a> {
                     .note(&format!("repair of {}: {reason}", self.units[unit].id));
             }
         }
-        self.commit(vec![(unit, best)])?;
+        self.commit(vec![(unit, best)]).await?;
         Ok(())
     }
 
@@ -587,9 +612,10 @@ impl<'a> Runner<'a> {
         if !self.options().repair {
             return Ok(());
         }
+        let mut repairs = Vec::new();
         for &u in units {
             let answer = match &self.slots.lock().expect("slots lock")[u] {
-                Slot::Done(answer) if !answer.repaired => answer.clone(),
+                Slot::Done(answer) if !answer.checked => answer.clone(),
                 _ => continue,
             };
             let unit = &self.units[u];
@@ -598,9 +624,11 @@ impl<'a> Runner<'a> {
                 .terms
                 .missing(&unit.text, &answer.target, &unit.terms);
             if !missing.is_empty() {
-                self.repair(u, answer, missing).await?;
+                repairs.push(self.repair(u, answer, missing));
             }
         }
+        // Side by side; the semaphore still bounds the requests in flight.
+        futures::future::try_join_all(repairs).await?;
         Ok(())
     }
 }
@@ -650,6 +678,13 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         0 => info.default_concurrency.max(1),
         n => n,
     };
+    // Requests are spaced evenly (no burst); tokens may come in bursts up to a minute's worth.
+    let spaced = |n: u32| {
+        NonZeroU32::new(n).map(|n| {
+            let one = NonZeroU32::new(1).expect("1 is not zero");
+            RateLimiter::direct(Quota::per_minute(n).allow_burst(one))
+        })
+    };
     let minute = |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::direct(Quota::per_minute(n)));
     let mut slots = Vec::with_capacity(prepared.units.len());
     let mut cached = 0;
@@ -661,7 +696,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
                     target: entry.target.clone(),
                     usage: entry.usage,
                     cached: true,
-                    repaired: entry.repaired,
+                    checked: entry.checked,
                 })
             }
             None => Slot::Pending,
@@ -686,6 +721,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         units: prepared.units,
         followers,
         slots: Mutex::new(slots),
+        commits: Default::default(),
         report: Mutex::new(RunReport {
             documents: sources.len(),
             segments: send.len(),
@@ -694,7 +730,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         }),
         permits: Semaphore::new(concurrency),
         not_before: Mutex::new(None),
-        rpm: job.options.rpm.and_then(minute),
+        rpm: job.options.rpm.and_then(spaced),
         tpm: job.options.tpm.and_then(|n| minute(n).map(|l| (l, n))),
     };
     job.progress.start(send.len(), cached);
@@ -723,12 +759,15 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         stop
     };
     if let Some(stop) = stop {
+        // Answers received before the stop are stored before the run returns.
+        let _all_committed = runner.commits.write().await;
         let mut report = runner.report.lock().expect("report lock").clone();
         report.wall_time = started.elapsed();
         return Err(match stop {
             Stop::Fatal(error) => PipelineError::Fatal {
                 error,
                 answered: runner.answered(),
+                cached: job.cache.is_some(),
                 report: Box::new(report),
             },
             Stop::Cache(e) => PipelineError::Cache(e),
@@ -778,12 +817,15 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
             let segment = &source.segments[unit.index];
             let (target, cached, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
-                    let mut flags: Vec<Flag> = job
-                        .terms
-                        .missing(&unit.text, &answer.target, &unit.terms)
-                        .iter()
-                        .map(enforce::missing_flag)
-                        .collect();
+                    let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
+                        Vec::new()
+                    } else {
+                        job.terms
+                            .missing(&unit.text, &answer.target, &unit.terms)
+                            .iter()
+                            .map(enforce::missing_flag)
+                            .collect()
+                    };
                     flags.extend(qa::check(
                         &unit.text,
                         &answer.target,

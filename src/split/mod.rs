@@ -5,6 +5,8 @@
 //! (B4). Segment ids are `b{block}.s{sentence}`, both numbered from 1 in reading order, so the
 //! same file always yields the same ids.
 
+pub mod english;
+
 use crate::document::{Block, Document};
 use crate::model::{BlockKind, Segment, SegmentId};
 use std::ops::Range;

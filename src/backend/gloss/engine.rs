@@ -176,6 +176,12 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("生活", "life"),
     ("成果", "achievements"),
     ("正在", "now"),
+    ("更多", "more"),
+    ("截至目前", "so far"),
+    ("截至", "as of"),
+    ("通达", "reaching"),
+    ("谈到", "said"),
+    ("方面", "aspects"),
     ("近", "nearly"),
 ];
 
@@ -327,6 +333,15 @@ fn gloss_chinese(lex: &Lexicon, run: &str, pieces: &mut Vec<Piece>) {
                 }
             }
         }
+        // A name jieba splits (董 建国 说): title, surname, given name, speech verb.
+        if joined.is_none()
+            && let Some(name) = split_name_at(lex, &tags, k)
+        {
+            push_word(pieces, name);
+            prev = Some(tags[k + 1].word);
+            k += 2;
+            continue;
+        }
         let (span, word, tag) = match joined {
             Some((span, phrase)) => (span, phrase, ""),
             None => (1, tags[k].word, tags[k].tag),
@@ -351,6 +366,36 @@ fn gloss_chinese(lex: &Lexicon, run: &str, pieces: &mut Vec<Piece>) {
         let english = gloss_word(lex, word, tag);
         push_word(pieces, english);
     }
+}
+
+/// Verbs that follow a speaker's name in news copy.
+const SPEECH_VERBS: &[&str] = &["说", "表示", "谈到", "介绍", "认为", "强调", "指出", "告诉"];
+
+/// A person's name that jieba cut in two (`主任 董 建国 说`): a surname, then one or two
+/// characters, between a title (or the start) and a speech verb. Returns it in pinyin.
+fn split_name_at(lex: &Lexicon, tags: &[jieba_rs::Tag<'_>], k: usize) -> Option<String> {
+    let (surname, given, verb) = (tags.get(k)?, tags.get(k + 1)?, tags.get(k + 2)?);
+    let mut chars = surname.word.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() || !(1..=2).contains(&given.word.chars().count()) {
+        return None;
+    }
+    let mut buf = [0u8; 4];
+    if lex.surname_pinyin(c.encode_utf8(&mut buf)).is_none() && !COMMON_SURNAMES.contains(c) {
+        return None;
+    }
+    if !SPEECH_VERBS.contains(&verb.word) {
+        return None;
+    }
+    let titled = k == 0
+        || tags[k - 1]
+            .word
+            .ends_with(['长', '任', '记', '理', '员', '者', '人', '民']);
+    if !titled {
+        return None;
+    }
+    let name = format!("{}{}", surname.word, given.word);
+    pinyin_name(lex, &name)
 }
 
 /// Words after which a pronoun is an object (让我们 → "let us").
@@ -438,7 +483,16 @@ fn dictionary_gloss(lex: &Lexicon, word: &str) -> Option<String> {
     let short = |s: &str| -> String {
         let s = s.split(", ").next().unwrap_or(s);
         let s = s.split(" or ").next().unwrap_or(s);
-        s.trim().to_string()
+        // Dictionary shorthand spelled out (a sense with it is only used as a fallback).
+        s.split_whitespace()
+            .map(|w| match w {
+                "sb" => "someone",
+                "sb's" => "someone's",
+                "sth" => "something",
+                other => other,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let usable = |s: &&String| {
         !s.starts_with(['-', '~'])
@@ -616,6 +670,13 @@ mod tests {
         assert_eq!(gloss_word(lex, "经济", "n"), "economy");
         assert_eq!(gloss_word(lex, "的", "uj"), "");
         assert_eq!(gloss_word(lex, "三个", "m"), "three");
+        // Not names: a dictionary word inside (智能化, 高水平) or a place (高新区).
+        assert_eq!(gloss_word(lex, "智能化", "nr"), "intelligentization");
+        assert_ne!(gloss_word(lex, "高水平", "nr"), "Gao Shuiping");
+        assert_ne!(gloss_word(lex, "高新区", "nr"), "Gao Xinqu");
+        // A name jieba cuts in two, between a title and a speech verb.
+        let out = gloss_text(lex, "主任董建国说", &[]);
+        assert_eq!(out, "Director Dong Jianguo said");
     }
 
     #[test]

@@ -1,0 +1,885 @@
+//! Lexical evidence between a Chinese and an English sentence: dictionary glosses of the
+//! Chinese words (the `gloss` bridge), glossary terms, numbers and Latin tokens, compared with
+//! the stemmed content words of the English sentence.
+//!
+//! Every Chinese word becomes a set of English stems (its "gloss"); an English sentence is a
+//! set of stems. A word is *matched* by an English sentence when one of its stems occurs there;
+//! an English stem is matched when some word of the Chinese side glosses to it. Words carry an
+//! IDF weight computed over the document, so frequent words count little.
+
+use std::collections::HashMap;
+
+/// A Chinese→English dictionary: a word segmenter and the English senses of a word.
+/// The offline CC-CEDICT lexicon (`backend::gloss::Lexicon`) implements it.
+pub trait Dictionary: Sync {
+    /// Cuts a Chinese text into words (slices of `text`).
+    fn segment<'a>(&self, text: &'a str) -> Vec<&'a str>;
+    /// English senses of a word, if it is in the dictionary.
+    fn senses(&self, word: &str) -> Option<&[String]>;
+    /// Pinyin with tone numbers (`Chong2 qing4`) of a headword, for names.
+    fn pinyin(&self, _word: &str) -> Option<&str> {
+        None
+    }
+    /// Pinyin of a character's surname reading (`曾` → `Zeng1`).
+    fn surname_pinyin(&self, _word: &str) -> Option<&str> {
+        None
+    }
+    /// Whether a headword is a proper noun.
+    fn is_proper(&self, _word: &str) -> bool {
+        false
+    }
+}
+
+impl Dictionary for crate::backend::gloss::Lexicon {
+    fn segment<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        crate::backend::gloss::Lexicon::segment(self, text)
+    }
+    fn senses(&self, word: &str) -> Option<&[String]> {
+        crate::backend::gloss::Lexicon::senses(self, word)
+    }
+    fn pinyin(&self, word: &str) -> Option<&str> {
+        crate::backend::gloss::Lexicon::pinyin(self, word)
+    }
+    fn surname_pinyin(&self, word: &str) -> Option<&str> {
+        crate::backend::gloss::Lexicon::surname_pinyin(self, word)
+    }
+    fn is_proper(&self, word: &str) -> bool {
+        crate::backend::gloss::Lexicon::is_proper(self, word)
+    }
+}
+
+/// A glossary term found in a Chinese sentence: the English renderings that count as a match.
+pub trait TermSource: Sync {
+    /// The English renderings (target, first form, alternates) of every term found in `zh`.
+    fn find(&self, zh: &str) -> Vec<Vec<String>>;
+}
+
+/// Glossary terms as lexical anchors: every term found in a Chinese sentence counts as a
+/// word whose glosses are its renderings (`target`, `first`, `alternates`; the source itself
+/// for `keep` entries).
+pub struct GlossaryTerms {
+    glossary: crate::glossary::Glossary,
+    matcher: crate::glossary::Matcher,
+}
+
+impl GlossaryTerms {
+    pub fn new(glossary: crate::glossary::Glossary) -> GlossaryTerms {
+        let matcher = glossary.matcher();
+        GlossaryTerms { glossary, matcher }
+    }
+}
+
+impl TermSource for GlossaryTerms {
+    fn find(&self, zh: &str) -> Vec<Vec<String>> {
+        self.matcher
+            .find(zh)
+            .into_iter()
+            .map(|m| {
+                let term = &self.glossary.terms[m.term];
+                let mut renderings: Vec<String> = term.target.iter().cloned().collect();
+                renderings.extend(term.first.iter().cloned());
+                renderings.extend(term.alternates.iter().cloned());
+                if term.keep || renderings.is_empty() {
+                    renderings.push(term.source.clone());
+                }
+                renderings
+            })
+            .collect()
+    }
+}
+
+/// Most senses' stems kept for one word (dictionary entries of common characters are long).
+const MAX_STEMS: usize = 24;
+/// Bits of the match masks: words of a sentence past this index share the last bits.
+pub const MASK_BITS: usize = 128;
+
+/// Function words of English, dropped from both the sentences and the dictionary senses.
+const STOP: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "s",
+    "t",
+    "d",
+    "ll",
+    "m",
+    "re",
+    "ve",
+    "don",
+    "didn",
+    "won",
+    "isn",
+    "wasn",
+    "one's",
+    "oneself",
+    "sth",
+    "sb",
+    "etc",
+    "lit",
+    "fig",
+    "abbr",
+    "used",
+    "variant",
+    "see",
+    "cl",
+    "pr",
+    "esp",
+    "also",
+    "e",
+    "g",
+    "something",
+    "someone",
+    "somebody",
+    "particle",
+    "classifier",
+    "measure",
+    "word",
+    "modal",
+    "indicating",
+    "marker",
+    "suffix",
+    "prefix",
+    "surname",
+    "old",
+    "archaic",
+    "name",
+    "kind",
+    "sort",
+    "certain",
+    "said",
+    "say",
+    "says",
+    "like",
+    "get",
+    "got",
+    "let",
+    "make",
+    "made",
+    "go",
+    "went",
+    "come",
+    "came",
+    "one",
+    "us",
+    "oh",
+    "yes",
+    "well",
+    "may",
+    "might",
+    "must",
+    "shall",
+];
+
+fn is_stop(word: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| STOP.iter().copied().collect())
+        .contains(word)
+}
+
+/// A light English stemmer: plural, past, gerund and adverb endings and a final `e`, so that
+/// `loves`, `loved`, `loving` and `love` share one stem.
+pub fn stem(word: &str) -> String {
+    let mut w = word.to_ascii_lowercase();
+    if let Some(base) = w.strip_suffix("'s") {
+        w = base.to_string();
+    }
+    let n = w.len();
+    if n > 4 && w.ends_with("ies") {
+        w.truncate(n - 3);
+        w.push('y');
+    } else if n > 4 && w.ends_with("sses") {
+        w.truncate(n - 2);
+    } else if n > 3
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !w.ends_with("is")
+    {
+        w.truncate(n - 1);
+    }
+    let n = w.len();
+    if n > 5 && w.ends_with("ing") {
+        w.truncate(n - 3);
+        undouble(&mut w);
+    } else if n > 4 && w.ends_with("ed") {
+        w.truncate(n - 2);
+        undouble(&mut w);
+    } else if n > 5 && w.ends_with("ly") {
+        w.truncate(n - 2);
+    }
+    if w.len() > 3 && w.ends_with('e') {
+        w.pop();
+    }
+    if w.len() > 3 && w.ends_with('y') {
+        w.pop();
+        w.push('i');
+    }
+    w
+}
+
+fn undouble(w: &mut String) {
+    let b = w.as_bytes();
+    let n = b.len();
+    if n >= 2 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+        w.pop();
+    }
+}
+
+/// Lower-case ASCII words and digit runs of an English text, with the stop words dropped and
+/// the words stemmed. Digit runs become `#123` (so they only match numbers).
+pub fn english_tokens(text: &str, out: &mut Vec<String>) {
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<String>| {
+        if word.is_empty() {
+            return;
+        }
+        if word.as_bytes()[0].is_ascii_digit() {
+            // `2019,` and `3.` at the end of a clause: the mark is not part of the number.
+            out.push(format!("#{}", word.trim_end_matches([',', '.'])));
+        } else {
+            let lower = word.to_ascii_lowercase();
+            if !is_stop(&lower) && lower.len() > 1 {
+                out.push(stem(&lower));
+            }
+        }
+        word.clear();
+    };
+    let mut digits = false;
+    for c in text.chars() {
+        let c = fold_width(c);
+        if c.is_ascii_alphabetic() {
+            if digits {
+                flush(&mut word, out);
+            }
+            digits = false;
+            word.push(c);
+        } else if c.is_ascii_digit() {
+            if !digits {
+                flush(&mut word, out);
+            }
+            digits = true;
+            word.push(c);
+        } else if (c == ',' || c == '.') && digits {
+            // 1,000 and 3.5 stay one number; a trailing mark is dropped below.
+            word.push(c);
+        } else {
+            flush(&mut word, out);
+            digits = false;
+        }
+        if !digits && !word.is_empty() && word.ends_with(['.', ',']) {
+            word.pop();
+        }
+    }
+    while word.ends_with(['.', ',']) {
+        word.pop();
+    }
+    flush(&mut word, out);
+}
+
+/// Full-width ASCII forms to ASCII.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
+}
+
+/// Number of characters that carry length (letters, digits, Han), for the length model.
+pub fn text_length(text: &str) -> u32 {
+    text.chars().filter(|c| !c.is_whitespace()).count() as u32
+}
+
+/// Interned stems: ids are dense from 0.
+#[derive(Debug, Default)]
+pub struct Interner {
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.map.get(word) {
+            return id;
+        }
+        let id = self.map.len() as u32;
+        self.map.insert(word.to_string(), id);
+        id
+    }
+
+    pub fn get(&self, word: &str) -> Option<u32> {
+        self.map.get(word).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// One Chinese content word: its document-level id, IDF weight and gloss stems.
+#[derive(Debug, Clone)]
+pub struct ZhWord {
+    pub key: u32,
+    pub weight: f32,
+    pub stems: Vec<u32>,
+}
+
+/// A Chinese sentence's features.
+#[derive(Debug, Clone, Default)]
+pub struct ZhSentence {
+    pub length: u32,
+    pub words: Vec<ZhWord>,
+    pub total: f32,
+}
+
+/// An English sentence's features: unique stems (sorted), their weights and a 64-bit
+/// signature of the stems for quick rejection.
+#[derive(Debug, Clone, Default)]
+pub struct EnSentence {
+    pub length: u32,
+    pub stems: Vec<u32>,
+    pub weights: Vec<f32>,
+    pub signature: u64,
+    pub total: f32,
+}
+
+impl EnSentence {
+    fn position(&self, stem: u32) -> Option<usize> {
+        if self.signature & (1u64 << (stem % 64)) == 0 {
+            return None;
+        }
+        self.stems.binary_search(&stem).ok()
+    }
+}
+
+/// Features of both sides of a document.
+#[derive(Debug, Default)]
+pub struct Features {
+    pub zh: Vec<ZhSentence>,
+    pub en: Vec<EnSentence>,
+}
+
+/// The vocabulary shared by the documents aligned together: English stems and Chinese word
+/// keys, so that associations learned on one document apply to the others.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    pub stems: Interner,
+    pub keys: Interner,
+}
+
+/// The gloss stems of a dictionary word: the content words of its senses, stemmed, in order
+/// of first appearance, at most [`MAX_STEMS`]. Parentheticals and cross-references are dropped.
+pub fn sense_stems(senses: &[String], out: &mut Vec<String>) {
+    let mut tokens = Vec::new();
+    for sense in senses {
+        let lower = sense.trim().to_ascii_lowercase();
+        if lower.starts_with("variant of")
+            || lower.starts_with("old variant")
+            || lower.starts_with("see ")
+            || lower.starts_with("cl:")
+            || lower.starts_with("used in")
+            || lower.starts_with("erhua variant")
+            || lower.starts_with("japanese variant")
+        {
+            continue;
+        }
+        let mut clean = String::with_capacity(lower.len());
+        let mut depth = 0u32;
+        for c in lower.chars() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => clean.push(c),
+                _ => {}
+            }
+        }
+        tokens.clear();
+        english_tokens(&clean, &mut tokens);
+        for t in tokens.drain(..) {
+            if !out.contains(&t) {
+                out.push(t);
+                if out.len() >= MAX_STEMS {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Builder inputs besides the texts.
+pub struct Sources<'a> {
+    pub dictionary: Option<&'a dyn Dictionary>,
+    pub terms: Option<&'a dyn TermSource>,
+    /// A machine translation of each Chinese sentence (the MT bridge, Bleualign's idea): its
+    /// content words count as glosses of the sentence. Used by [`Features::build_in`] when it
+    /// has one entry per Chinese sentence.
+    pub translations: Option<&'a [String]>,
+}
+
+/// Splits a Chinese text into words without a dictionary: runs of Han characters one
+/// character a word, ASCII runs one word.
+fn segment_plain(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let c2 = fold_width(c);
+        if c2.is_ascii_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+            }
+            continue;
+        }
+        if let Some(s) = start.take() {
+            out.push(&text[s..i]);
+        }
+        if is_han(c) {
+            out.push(&text[i..i + c.len_utf8()]);
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+impl Features {
+    /// Extracts the features of both sides.
+    pub fn build(zh: &[&str], en: &[&str], sources: &Sources<'_>) -> Features {
+        Features::build_in(zh, en, sources, &mut Vocabulary::default())
+    }
+
+    /// Extracts the features of both sides with ids from a shared vocabulary.
+    pub fn build_in(
+        zh: &[&str],
+        en: &[&str],
+        sources: &Sources<'_>,
+        vocabulary: &mut Vocabulary,
+    ) -> Features {
+        let Vocabulary { stems, keys } = vocabulary;
+        let mut gloss_cache: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut scratch = Vec::new();
+        // Chinese side: words with their gloss stems (and key ids for IDF).
+        type Glossed = Vec<(u32, Vec<u32>)>;
+        let mut zh_raw: Vec<(u32, Glossed)> = Vec::with_capacity(zh.len());
+        let translations = sources.translations.filter(|t| t.len() == zh.len());
+        for (index, text) in zh.iter().enumerate() {
+            let words = match sources.dictionary {
+                Some(d) => d.segment(text),
+                None => segment_plain(text),
+            };
+            let mut list: Vec<(u32, Vec<u32>)> = Vec::new();
+            for word in words {
+                let word = word.trim();
+                if word.is_empty() {
+                    continue;
+                }
+                let glossed = match gloss_cache.get(word) {
+                    Some(g) => g.clone(),
+                    None => {
+                        let g = gloss_word(word, sources.dictionary, stems, &mut scratch);
+                        gloss_cache.insert(word.to_string(), g.clone());
+                        g
+                    }
+                };
+                if glossed.is_empty() {
+                    continue;
+                }
+                list.push((keys.id(word), glossed));
+            }
+            if let Some(terms) = sources.terms {
+                for renderings in terms.find(text) {
+                    let mut g = Vec::new();
+                    for r in &renderings {
+                        scratch.clear();
+                        english_tokens(r, &mut scratch);
+                        for t in scratch.drain(..) {
+                            let id = stems.id(&t);
+                            if !g.contains(&id) {
+                                g.push(id);
+                            }
+                        }
+                    }
+                    if !g.is_empty() {
+                        let key = keys.id(&format!("\u{1}term:{}", renderings.join("|")));
+                        list.push((key, g));
+                    }
+                }
+            }
+            if let Some(translations) = translations {
+                scratch.clear();
+                english_tokens(&translations[index], &mut scratch);
+                let mut seen = Vec::new();
+                for t in scratch.drain(..) {
+                    let id = stems.id(&t);
+                    if !seen.contains(&id) {
+                        seen.push(id);
+                        list.push((keys.id(&format!("\u{2}mt:{t}")), vec![id]));
+                    }
+                }
+            }
+            zh_raw.push((text_length(text), list));
+        }
+        // English side.
+        let mut en_raw: Vec<(u32, Vec<u32>)> = Vec::with_capacity(en.len());
+        for text in en {
+            scratch.clear();
+            english_tokens(text, &mut scratch);
+            let mut ids: Vec<u32> = scratch.drain(..).map(|t| stems.id(&t)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            en_raw.push((text_length(text), ids));
+        }
+        // IDF weights over the document's sentences.
+        let mut zh_df = vec![0u32; keys.len()];
+        for (_, list) in &zh_raw {
+            let mut seen: Vec<u32> = list.iter().map(|(k, _)| *k).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for k in seen {
+                zh_df[k as usize] += 1;
+            }
+        }
+        let mut en_df = vec![0u32; stems.len()];
+        for (_, ids) in &en_raw {
+            for &s in ids {
+                en_df[s as usize] += 1;
+            }
+        }
+        let idf =
+            |df: u32, n: usize| -> f32 { ((n as f32 + 1.0) / (df as f32 + 0.5)).ln().max(0.1) };
+        let zn = zh_raw.len().max(1);
+        let en_n = en_raw.len().max(1);
+        let zh_out = zh_raw
+            .into_iter()
+            .map(|(length, list)| {
+                let words: Vec<ZhWord> = list
+                    .into_iter()
+                    .map(|(key, stems)| ZhWord {
+                        key,
+                        weight: idf(zh_df[key as usize], zn),
+                        stems,
+                    })
+                    .collect();
+                let total = words.iter().map(|w| w.weight).sum();
+                ZhSentence {
+                    length,
+                    words,
+                    total,
+                }
+            })
+            .collect();
+        let en_out = en_raw
+            .into_iter()
+            .map(|(length, ids)| {
+                let weights: Vec<f32> = ids.iter().map(|&s| idf(en_df[s as usize], en_n)).collect();
+                let signature = ids.iter().fold(0u64, |sig, &s| sig | (1u64 << (s % 64)));
+                let total = weights.iter().sum();
+                EnSentence {
+                    length,
+                    stems: ids,
+                    weights,
+                    signature,
+                    total,
+                }
+            })
+            .collect();
+        Features {
+            zh: zh_out,
+            en: en_out,
+        }
+    }
+
+    /// Which words of Chinese sentence `i` are matched by English sentence `j` (bit `k` for
+    /// word `k`) and which stems of `j` are matched by `i` (bit `p` for stem position `p`).
+    pub fn masks(&self, i: usize, j: usize) -> (u128, u128) {
+        let z = &self.zh[i];
+        let e = &self.en[j];
+        let mut zm = 0u128;
+        let mut em = 0u128;
+        if e.stems.is_empty() {
+            return (0, 0);
+        }
+        for (k, word) in z.words.iter().enumerate() {
+            for &s in &word.stems {
+                if let Some(p) = e.position(s) {
+                    zm |= 1u128 << k.min(MASK_BITS - 1);
+                    em |= 1u128 << p.min(MASK_BITS - 1);
+                }
+            }
+        }
+        (zm, em)
+    }
+}
+
+/// Lower-case toneless syllables of a CC-CEDICT pinyin (`Chong2 qing4` → `chong`, `qing`).
+fn pinyin_syllables(pinyin: &str) -> Vec<String> {
+    pinyin
+        .split_whitespace()
+        .map(|s| {
+            s.replace("u:", "u")
+                .chars()
+                .filter(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Romanised forms of a word missing from the dictionary that may be a personal name
+/// (2-4 Han characters): the surname's pinyin and the given name's syllables run together
+/// (`韦小宝` → `wei`, `xiaobao`), and the whole name run together.
+fn name_forms(word: &str, dict: &dyn Dictionary, out: &mut Vec<String>) {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    if !(2..=4).contains(&chars.len()) || !chars.iter().all(|&(_, c)| is_han(c)) {
+        return;
+    }
+    let mut syllables = Vec::new();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let ch = &word[i..i + c.len_utf8()];
+        let py = if k == 0 {
+            dict.surname_pinyin(ch).or_else(|| dict.pinyin(ch))
+        } else {
+            dict.pinyin(ch)
+        };
+        let Some(py) = py else { return };
+        syllables.extend(pinyin_syllables(py).into_iter().take(1));
+    }
+    if syllables.len() != chars.len() {
+        return;
+    }
+    let mut text = syllables[0].clone();
+    text.push(' ');
+    text.push_str(&syllables[1..].concat());
+    text.push(' ');
+    text.push_str(&syllables.concat());
+    if syllables.len() == 3 {
+        // `Bao-yu` style: the given name's syllables one by one.
+        text.push(' ');
+        text.push_str(&syllables[1..].join(" "));
+    }
+    english_tokens(&text, out);
+}
+
+/// Gloss stems of one Chinese word: dictionary senses, else the senses of its characters;
+/// ASCII words and numbers gloss to themselves.
+fn gloss_word(
+    word: &str,
+    dictionary: Option<&dyn Dictionary>,
+    stems: &mut Interner,
+    scratch: &mut Vec<String>,
+) -> Vec<u32> {
+    scratch.clear();
+    let folded: String = word.chars().map(fold_width).collect();
+    if folded.chars().any(|c| c.is_ascii_alphanumeric()) {
+        english_tokens(&folded, scratch);
+    } else if !word.chars().any(is_han) {
+        return Vec::new();
+    } else if let Some(dict) = dictionary {
+        if let Some(senses) = dict.senses(word) {
+            sense_stems(senses, scratch);
+            if dict.is_proper(word)
+                && let Some(py) = dict.pinyin(word)
+            {
+                let syllables = pinyin_syllables(py);
+                english_tokens(&syllables.concat(), scratch);
+            }
+            // The first sense of each character too: novels' translators often render the
+            // parts of a compound (tuned on MAC-Dev: one stem a character).
+            if word.chars().count() > 1 {
+                for (i, c) in word.char_indices() {
+                    if let Some(senses) = dict.senses(&word[i..i + c.len_utf8()]) {
+                        let mut part = Vec::new();
+                        sense_stems(senses, &mut part);
+                        for t in part.into_iter().take(1) {
+                            if !scratch.contains(&t) {
+                                scratch.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            name_forms(word, dict, scratch);
+            for (i, c) in word.char_indices() {
+                if let Some(senses) = dict.senses(&word[i..i + c.len_utf8()]) {
+                    let mut part = Vec::new();
+                    sense_stems(senses, &mut part);
+                    for t in part.into_iter().take(MAX_STEMS / 2) {
+                        if !scratch.contains(&t) {
+                            scratch.push(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    scratch.iter().map(|t| stems.id(t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stemmer_joins_inflections() {
+        for w in ["loves", "loved", "loving", "love"] {
+            assert_eq!(stem(w), "lov", "{w}");
+        }
+        assert_eq!(stem("cities"), "citi");
+        assert_eq!(stem("city"), "citi");
+        assert_eq!(stem("running"), "run");
+        assert_eq!(stem("glass"), "glass");
+    }
+
+    #[test]
+    fn english_tokens_drop_stop_words_and_keep_numbers() {
+        let mut out = Vec::new();
+        english_tokens("The 2021 Expo drew 1,200 firms, and it was big.", &mut out);
+        assert_eq!(out, ["#2021", "expo", "drew", "#1,200", "firm", "big"]);
+        out.clear();
+        english_tokens("In 2019, 120 came; by 3.5. Then 7.", &mut out);
+        assert_eq!(out, ["#2019", "#120", "#3.5", "#7"]);
+    }
+
+    #[test]
+    fn senses_lose_parentheticals_and_cross_references() {
+        let senses = vec![
+            "to love (sb)".to_string(),
+            "variant of 愛|爱".to_string(),
+            "affection".to_string(),
+        ];
+        let mut out = Vec::new();
+        sense_stems(&senses, &mut out);
+        assert_eq!(out, ["lov", "affection"]);
+    }
+}
