@@ -278,17 +278,29 @@ fn check_answer_dressed(input: &(Vec<(String, String)>, u8, String)) -> Result<(
     Ok(())
 }
 
-/// Any text: no panic; an answer only when the text holds a `translations` key.
+/// Any text: no panic; an answer only when the text holds a `translations` key, or is a JSON
+/// array (serde reads a struct from a sequence too: `[[]]` is an empty answer; pinned by
+/// `answer_must_be_an_object`; harmless since ids are checked after parsing).
 fn check_answer_any(content: &String) -> Result<(), TestCaseError> {
     if let Ok((outputs, _)) = parse_answer(content) {
         prop_assert!(
-            content.contains("translations"),
+            content.contains("translations") || content.contains('['),
             "answer read from {:?}: {:?}",
             content,
             outputs
         );
     }
     Ok(())
+}
+
+/// Found by `answer_junk`: `parse_answer("[[]]")` is an (empty) answer, and
+/// `[[{"id":"b1.s1","text":"x"}]]` a one-item answer: the `Answer` struct is deserialized
+/// from a JSON array by position. The protocol's answer is an object with `translations`.
+#[test]
+#[ignore = "known bug: parse_answer accepts a JSON array as an answer (see report)"]
+fn answer_must_be_an_object() {
+    assert!(parse_answer("[[]]").is_err());
+    assert!(parse_answer(r#"[[{"id":"b1.s1","text":"x"}]]"#).is_err());
 }
 
 fn answer_parts() -> impl Strategy<Value = (Vec<(String, String)>, u8, String)> {
