@@ -7,5 +7,7 @@ mod common;
 mod export;
 mod gloss;
 mod glossary;
+mod harness;
+mod sim;
 mod split;
 mod translate;
