@@ -501,6 +501,9 @@ mod notes_tests {
         assert_eq!(cache.notes("probe:").unwrap()[0].1, "none");
         let mut cache = cache;
         cache.clear().unwrap();
-        assert!(cache.notes("").unwrap().is_empty(), "clear forgets the notes too");
+        assert!(
+            cache.notes("").unwrap().is_empty(),
+            "clear forgets the notes too"
+        );
     }
 }
