@@ -64,6 +64,51 @@ pub fn lint(paths: &[PathBuf]) -> Vec<Finding> {
     findings
 }
 
+/// The first problem that makes a glossary unfit to translate with: a duplicate term in one
+/// file (which rendering was meant?) or an empty `source`/`target`. Lint reports all of them;
+/// loading for use refuses the file at the first one.
+pub(crate) fn first_blocking(glossary: &Glossary, path: &Path) -> Option<GlossaryError> {
+    let mut findings = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, term) in glossary.terms.iter().enumerate() {
+        let origin = glossary.origins.get(index);
+        let key = fold::fold(&term.source);
+        if let Some(&earlier) = seen.get(&key) {
+            let earlier_line = glossary.origins.get(earlier).map_or(0, |o| o.line);
+            return Some(blocking(
+                origin,
+                path,
+                format!(
+                    "duplicate term {}: same as line {earlier_line} after width folding (see `bitext glossary lint`)",
+                    term.source
+                ),
+            ));
+        }
+        seen.insert(key, index);
+        empty_fields(term, "", &mut findings);
+        if let Some(empty) = findings
+            .iter()
+            .find(|f| f.message.ends_with("`source`") || f.message.ends_with("`target`"))
+        {
+            return Some(blocking(origin, path, empty.message.clone()));
+        }
+        findings.clear();
+    }
+    None
+}
+
+fn blocking(origin: Option<&TermOrigin>, path: &Path, message: String) -> GlossaryError {
+    match origin {
+        Some(o) => GlossaryError::At {
+            file: o.file.display().to_string(),
+            line: o.line,
+            column: 1,
+            message,
+        },
+        None => GlossaryError::file(path, message),
+    }
+}
+
 /// Splits a load error into its location and message.
 fn split_location(error: &GlossaryError) -> (String, String) {
     match error {

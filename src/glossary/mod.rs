@@ -278,11 +278,17 @@ impl Glossary {
     }
 
     /// Loads several glossaries as layers: an entry of a later file replaces the entry with
-    /// the same (folded) source of an earlier one, in place; new entries are appended.
+    /// the same (folded) source of an earlier one, in place; new entries are appended. A file
+    /// with a duplicate term or an empty `source`/`target` is refused with its `FILE:LINE`
+    /// (use [`Glossary::load`] and `lint` to inspect such a file).
     pub fn load_layered(paths: &[PathBuf]) -> Result<Glossary, GlossaryError> {
         let mut layers = Vec::with_capacity(paths.len());
         for path in paths {
-            layers.push(Glossary::load(path)?);
+            let glossary = Glossary::load(path)?;
+            if let Some(error) = lint::first_blocking(&glossary, path) {
+                return Err(error);
+            }
+            layers.push(glossary);
         }
         Ok(Glossary::layer(layers))
     }

@@ -260,10 +260,82 @@ struct Runner<'a> {
     commits: std::sync::Arc<tokio::sync::RwLock<()>>,
     report: Mutex<RunReport>,
     permits: Semaphore,
+    /// Adaptive concurrency: after a 429 the number of requests in flight is halved (permits
+    /// are retired as requests finish), and it grows back by one after as many successes as
+    /// the current limit, up to the configured concurrency.
+    limit: Mutex<AdaptiveLimit>,
     /// No request starts before this instant (set by a 429's Retry-After).
     not_before: Mutex<Option<tokio::time::Instant>>,
     rpm: Option<DefaultDirectRateLimiter>,
     tpm: Option<(DefaultDirectRateLimiter, u32)>,
+}
+
+/// The state of the adaptive concurrency limit (see `Runner::limit`).
+#[derive(Debug)]
+struct AdaptiveLimit {
+    max: usize,
+    current: usize,
+    /// Permits still to retire when requests finish.
+    debt: usize,
+    successes: usize,
+    last_cut: Option<std::time::Instant>,
+}
+
+impl AdaptiveLimit {
+    fn new(max: usize) -> Self {
+        AdaptiveLimit {
+            max,
+            current: max,
+            debt: 0,
+            successes: 0,
+            last_cut: None,
+        }
+    }
+
+    /// A 429 at `now`: halve the limit, at most once a second (one burst of 429s is one
+    /// signal).
+    fn cut(&mut self, now: std::time::Instant) {
+        if self
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_cut = Some(now);
+        let new = (self.current / 2).max(1);
+        self.debt += self.current - new;
+        self.current = new;
+        self.successes = 0;
+    }
+
+    /// A success: returns how many permits to add back (0 or 1).
+    fn grow(&mut self) -> usize {
+        if self.current >= self.max {
+            return 0;
+        }
+        self.successes += 1;
+        if self.successes < self.current {
+            return 0;
+        }
+        self.successes = 0;
+        self.current += 1;
+        if self.debt > 0 {
+            self.debt -= 1; // the permit was never retired: keep it instead
+            0
+        } else {
+            1
+        }
+    }
+
+    /// A request finished: whether its permit is retired rather than released.
+    fn retire(&mut self) -> bool {
+        if self.debt > 0 {
+            self.debt -= 1;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// How a request ended after its retries.
@@ -370,13 +442,29 @@ impl<'a> Runner<'a> {
                 let _ = limiter.until_n_ready(n).await;
             }
             let result = {
-                let _permit = self
+                let permit = self
                     .permits
                     .acquire()
                     .await
                     .expect("semaphore never closed");
+                // The gate may have closed while this request queued for a permit: a
+                // Retry-After applies to every request not yet sent.
+                self.wait_gate().await;
                 self.count(|r| r.requests += 1);
-                self.job.backend.translate(batch).await
+                let result = self.job.backend.translate(batch).await;
+                let mut limit = self.limit.lock().expect("limit lock");
+                match &result {
+                    Err(BackendError::RateLimited { .. }) => limit.cut(std::time::Instant::now()),
+                    Ok(_) => {
+                        let add = limit.grow();
+                        self.permits.add_permits(add);
+                    }
+                    Err(_) => {}
+                }
+                if limit.retire() {
+                    permit.forget();
+                }
+                result
             };
             let error = match result {
                 Ok(translation) => {
@@ -408,7 +496,12 @@ impl<'a> Runner<'a> {
             if let BackendError::BadResponse { .. } = error {
                 return Attempt::Bad(error.to_string());
             }
-            if attempt >= max_attempts {
+            // Throttling is not failure: a 429 gets four times the attempts of a 5xx.
+            let budget = match error {
+                BackendError::RateLimited { .. } => max_attempts.saturating_mul(4),
+                _ => max_attempts,
+            };
+            if attempt >= budget {
                 return Attempt::GaveUp(error.to_string());
             }
             let delay = match &error {
@@ -729,6 +822,7 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
             ..RunReport::default()
         }),
         permits: Semaphore::new(concurrency),
+        limit: Mutex::new(AdaptiveLimit::new(concurrency)),
         not_before: Mutex::new(None),
         rpm: job.options.rpm.and_then(spaced),
         tpm: job.options.tpm.and_then(|n| minute(n).map(|l| (l, n))),
@@ -923,5 +1017,33 @@ mod tests {
         assert_eq!(shares.iter().map(|u| u.input_tokens).sum::<u64>(), 101);
         assert_eq!(shares.iter().map(|u| u.output_tokens).sum::<u64>(), 77);
         assert!(shares[2].input_tokens > shares[1].input_tokens);
+    }
+}
+
+#[cfg(test)]
+mod adaptive_tests {
+    use super::AdaptiveLimit;
+
+    #[test]
+    fn halves_on_429_once_per_second_and_grows_back() {
+        let start = std::time::Instant::now();
+        let mut limit = AdaptiveLimit::new(8);
+        limit.cut(start);
+        assert_eq!((limit.current, limit.debt), (4, 4));
+        limit.cut(start + std::time::Duration::from_millis(300)); // same burst
+        assert_eq!(limit.current, 4);
+        limit.cut(start + std::time::Duration::from_secs(2));
+        assert_eq!((limit.current, limit.debt), (2, 6));
+        // Finishing requests retire the debt.
+        let retired = (0..10).filter(|_| limit.retire()).count();
+        assert_eq!((retired, limit.debt), (6, 0));
+        // Two successes at limit 2 add one permit back.
+        assert_eq!(limit.grow(), 0);
+        assert_eq!(limit.grow(), 1);
+        assert_eq!(limit.current, 3);
+        for _ in 0..100 {
+            limit.grow();
+        }
+        assert_eq!(limit.current, 8, "never above the configured concurrency");
     }
 }

@@ -317,7 +317,7 @@ fn output_path_that_is_a_directory() {
 /// one-line error. `bitext glossary lint` reports them (checked below), but `translate` loads
 /// such a glossary and the later entry silently wins (src/glossary/mod.rs documents this).
 #[test]
-#[ignore = "disagreement: translate accepts duplicate terms in one glossary (see report)"]
+
 fn translate_refuses_duplicate_terms() {
     let dir = tempfile::tempdir().unwrap();
     let sim = Sim::start(SimConfig::default());
