@@ -175,11 +175,19 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), Document
     } else if bytes.starts_with(b"\xFE\xFF") {
         (decode_utf16(name, &bytes[2..], false)?, Encoding::Utf16Be)
     } else {
+        // NUL bytes mean binary data or UTF-16 without a BOM, whatever else the bytes are;
+        // the offset is the file's.
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(nul_error(name, &bytes, offset));
+        }
         match String::from_utf8(bytes) {
             Ok(text) => (text, Encoding::Utf8),
             Err(not_utf8) => {
                 let offset = not_utf8.utf8_error().valid_up_to();
                 let bytes = not_utf8.into_bytes();
+                if looks_like_utf16_without_bom(&bytes) {
+                    return Err(utf16_without_bom_error(name));
+                }
                 match decode_gb18030(&bytes) {
                     Some(text) => (text, Encoding::Gb18030),
                     None => {
@@ -189,10 +197,10 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), Document
             }
         }
     };
-    if let Some(offset) = text.find('\0') {
-        let (line, column) = line_column(&text, offset);
-        // The offset in the decoded text equals the byte offset for UTF-8 input; for other
-        // encodings it is the offset in UTF-8, which still locates the line and column.
+    if let Some(at) = text.find('\0') {
+        // Only UTF-16 input gets here with a NUL: count the file's bytes (BOM + code units).
+        let offset = 2 + text[..at].encode_utf16().count() * 2;
+        let (line, column) = line_column(&text, at);
         return Err(DocumentError::Binary {
             name: name.into(),
             offset,
@@ -201,6 +209,64 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), Document
         });
     }
     Ok((text, encoding))
+}
+
+/// The error for a NUL byte at `offset` of a file without a BOM.
+fn nul_error(name: &str, bytes: &[u8], offset: usize) -> DocumentError {
+    if looks_like_utf16_without_bom(bytes) {
+        return utf16_without_bom_error(name);
+    }
+    let before = String::from_utf8_lossy(&bytes[..offset]);
+    let (line, column) = line_column(&before, before.len());
+    DocumentError::Binary {
+        name: name.into(),
+        offset,
+        line,
+        column,
+    }
+}
+
+fn utf16_without_bom_error(name: &str) -> DocumentError {
+    DocumentError::Encoding {
+        name: name.into(),
+        offset: 0,
+        line: 1,
+        column: 1,
+        detail:
+            "this looks like UTF-16 without a byte-order mark (BOM); save it with a BOM or as UTF-8"
+                .into(),
+    }
+}
+
+/// UTF-16 text without a BOM: an even number of bytes that decode (in one byte order) to
+/// text made almost only of CJK ideographs, CJK punctuation and ASCII, with ASCII coming out
+/// as `xx 00` pairs. GB18030 or UTF-8 bytes read as UTF-16 give Hangul, Yi, private-use
+/// characters or unpaired surrogates instead, so real Chinese files never pass.
+fn looks_like_utf16_without_bom(bytes: &[u8]) -> bool {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+        return false;
+    }
+    [true, false].into_iter().any(|little_endian| {
+        let units = bytes.chunks_exact(2).map(|pair| {
+            if little_endian {
+                u16::from_le_bytes([pair[0], pair[1]])
+            } else {
+                u16::from_be_bytes([pair[0], pair[1]])
+            }
+        });
+        let mut total = 0usize;
+        let mut plausible = 0usize;
+        for decoded in char::decode_utf16(units) {
+            let Ok(c) = decoded else { return false };
+            total += 1;
+            let cjk = matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}');
+            let ascii = c == '\n' || c == '\r' || c == '\t' || (' '..='~').contains(&c);
+            if cjk || ascii {
+                plausible += 1;
+            }
+        }
+        total > 0 && plausible * 100 >= total * 95
+    })
 }
 
 fn decode_utf8(name: &str, bytes: &[u8], skipped: usize) -> Result<String, DocumentError> {
@@ -831,6 +897,46 @@ mod tests {
             err,
             "bad.txt:2:2: byte offset 13: invalid UTF-8: byte 0xFF is not valid here (and the file is not GB18030); expected UTF-8, UTF-16 with BOM or GB18030"
         );
+    }
+
+    #[test]
+    fn utf16_without_bom_is_refused_not_misread() {
+        for text in ["数字经济是未来发展的方向。", "# Title\n\n两江新区。\n"] {
+            for little in [true, false] {
+                let bytes: Vec<u8> = text
+                    .encode_utf16()
+                    .flat_map(|u| {
+                        if little {
+                            u.to_le_bytes()
+                        } else {
+                            u.to_be_bytes()
+                        }
+                    })
+                    .collect();
+                let err = parse_bytes("u.txt", bytes).unwrap_err().to_string();
+                assert!(err.contains("UTF-16 without a byte-order mark"), "{err}");
+            }
+        }
+        // Real GB18030 text of even length is not mistaken for UTF-16.
+        let (gb, _, _) = encoding_rs::GB18030.encode("数字经济是未来发展的方向。");
+        assert_eq!(
+            parse_bytes("g.txt", gb.into_owned()).unwrap().encoding,
+            Encoding::Gb18030
+        );
+    }
+
+    #[test]
+    fn nul_offsets_are_file_offsets() {
+        let err = parse_bytes("p.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("byte offset 8: NUL byte"), "{err}");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "甲乙\0".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let err = parse_bytes("u.txt", utf16).unwrap_err().to_string();
+        assert!(err.contains("byte offset 6: NUL byte"), "{err}");
     }
 
     #[test]

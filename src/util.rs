@@ -27,6 +27,24 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Checks, before any work is done, that [`atomic_write`] to `path` can succeed: the path is
+/// not a directory and a file can be created beside it (the probe file is removed).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let (probe, file) = create_temp_beside(dir, path)?;
+    drop(file);
+    std::fs::remove_file(probe)
+}
+
 /// Creates a new, uniquely named file in `dir` with the default mode (the umask applies, which
 /// tempfile's 0600 files would not honour).
 fn create_temp_beside(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
@@ -84,6 +102,15 @@ mod tests {
         atomic_write(&path, b"y").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn writability_is_checked_without_leaving_files() {
+        let dir = tempfile::tempdir().unwrap();
+        check_writable(&dir.path().join("out.html")).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(check_writable(&dir.path().join("missing/out.html")).is_err());
+        assert!(check_writable(dir.path()).is_err());
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn parse_format(name: &str) -> Result<Format, String> {
 }
 
 impl OutputArgs {
-    fn to_stdout(&self) -> bool {
+    pub fn to_stdout(&self) -> bool {
         self.output.as_deref().is_none_or(|p| p == Path::new("-"))
     }
 

@@ -204,6 +204,16 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     let format = args.out.resolve_format(Some(Format::Json))?;
     let export_options = args.out.options()?;
     let destinations = destinations(&args, format)?;
+    // Refuse an unwritable output now, before any request is paid for.
+    let files = destinations.iter().filter_map(|d| match d {
+        Destination::File(path) => Some(path.as_path()),
+        Destination::Output => None,
+    });
+    let output = args.out.output.as_deref().filter(|_| !args.out.to_stdout());
+    for path in files.chain(output) {
+        bitext::util::check_writable(path)
+            .with_context(|| format!("{}: cannot write output", path.display()))?;
+    }
     let mut sources = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let document = bitext::document::read_path(file)?;

@@ -216,6 +216,7 @@ fn translate_bad_inputs_give_one_line_errors() {
         },
         Some(&quota),
     );
+    let requests_before = fine.stats().requests;
     run(
         Case {
             name: "output in a missing directory",
@@ -236,6 +237,11 @@ fn translate_bad_inputs_give_one_line_errors() {
             output: "article.zh.md/out.json",
         },
         None,
+    );
+    assert_eq!(
+        fine.stats().requests,
+        requests_before,
+        "an unwritable output is refused before any request is sent"
     );
     insta::assert_snapshot!("translate_bad_inputs", report);
 }
