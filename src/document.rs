@@ -243,7 +243,7 @@ fn utf16_without_bom_error(name: &str) -> DocumentError {
 /// as `xx 00` pairs. GB18030 or UTF-8 bytes read as UTF-16 give Hangul, Yi, private-use
 /// characters or unpaired surrogates instead, so real Chinese files never pass.
 fn looks_like_utf16_without_bom(bytes: &[u8]) -> bool {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
         return false;
     }
     [true, false].into_iter().any(|little_endian| {
