@@ -370,13 +370,12 @@ impl BackendSpec {
     pub fn key_required(&self) -> bool {
         match self.kind {
             Kind::Deepl => true,
+            // Self-hosted servers (Ollama, llama.cpp, vLLM on this machine or the local
+            // network) usually take no key; any other host is a paid API that needs one.
             Kind::OpenAi => self.base_url.as_deref().is_none_or(|u| {
                 reqwest::Url::parse(u)
                     .ok()
-                    .and_then(|u| {
-                        u.host_str()
-                            .map(|h| h.eq_ignore_ascii_case("api.openai.com"))
-                    })
+                    .and_then(|u| u.host_str().map(|h| !is_self_hosted(h)))
                     .unwrap_or(true)
             }),
             _ => false,
@@ -693,6 +692,52 @@ impl Config {
             max_items: file_cfg.max_items,
             max_chars: file_cfg.max_chars,
         })
+    }
+}
+
+/// A host on this machine or the local network: loopback, private and link-local
+/// addresses, `localhost`, `*.local` and single-label names (`ollama` in a compose network).
+fn is_self_hosted(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+        }
+        Err(_) => {
+            let name = host.to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".local") || !name.contains('.')
+        }
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::is_self_hosted;
+
+    #[test]
+    fn self_hosted_servers_need_no_key_and_remote_apis_do() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "192.168.1.20",
+            "10.0.0.5",
+            "ollama",
+            "gpu.local",
+        ] {
+            assert!(is_self_hosted(host), "{host}");
+        }
+        for host in [
+            "api.openai.com",
+            "api.deepseek.com",
+            "dashscope.aliyuncs.com",
+            "8.8.8.8",
+        ] {
+            assert!(!is_self_hosted(host), "{host}");
+        }
     }
 }
 

@@ -600,7 +600,7 @@ pub fn parse_answer(content: &str) -> Result<(Vec<Output>, bool), String> {
             })
             .collect::<Vec<_>>()
     };
-    if let Ok(answer) = serde_json::from_str::<Answer>(content.trim()) {
+    if let Some(answer) = answer_object(content.trim()) {
         return Ok((to_outputs(answer), true));
     }
     let text = strip_think(content)?;
@@ -618,7 +618,7 @@ pub fn parse_answer(content: &str) -> Result<(Vec<Output>, bool), String> {
         rest = &after[body_start + end + 3..];
     }
     for candidate in &candidates {
-        if let Ok(answer) = serde_json::from_str::<Answer>(candidate) {
+        if let Some(answer) = answer_object(candidate) {
             return Ok((to_outputs(answer), false));
         }
     }
@@ -629,9 +629,9 @@ pub fn parse_answer(content: &str) -> Result<(Vec<Output>, bool), String> {
         if let Some(Ok(value)) = stream.next()
             && value.get("translations").is_some()
         {
-            match serde_json::from_value::<Answer>(value) {
+            match answer_from_value(value) {
                 Ok(answer) => return Ok((to_outputs(answer), false)),
-                Err(e) => last_error = Some(e.to_string()),
+                Err(e) => last_error = Some(e),
             }
         }
     }
@@ -640,6 +640,24 @@ pub fn parse_answer(content: &str) -> Result<(Vec<Output>, bool), String> {
         Some(e) => format!("answer's \"translations\" has the wrong shape ({e})"),
         None => format!("no {{\"translations\":[…]}} object in the answer: {start:?}"),
     })
+}
+
+/// The protocol's answer in `text`, which must be a JSON object (serde would also read a
+/// struct from an array, e.g. `[[]]`).
+fn answer_object(text: &str) -> Option<Answer> {
+    answer_from_value(serde_json::from_str(text).ok()?).ok()
+}
+
+/// `{"translations": [{"id": …, "text": …}, …]}` with objects at both levels.
+fn answer_from_value(value: Value) -> Result<Answer, String> {
+    let items_are_objects = value
+        .get("translations")
+        .and_then(Value::as_array)
+        .is_some_and(|items| items.iter().all(Value::is_object));
+    if !value.is_object() || !items_are_objects {
+        return Err("not an object of id/text objects".into());
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

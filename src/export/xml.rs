@@ -39,7 +39,12 @@ pub(crate) fn error(
     ExportError::Parse {
         name: name.to_string(),
         line: super::line_of(text, offset as usize),
-        message: message.into(),
+        // quick-xml quotes input (a closing tag may hold a line break): keep it one line.
+        message: message
+            .into()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
