@@ -129,6 +129,13 @@ impl BackendError {
         )
     }
 
+    /// Whether the answer was readable but its ids were wrong (missing, unknown or repeated):
+    /// the batch is then split. An unreadable answer is more likely a passing fault.
+    pub fn is_id_mismatch(&self) -> bool {
+        matches!(self, BackendError::BadResponse { detail, .. }
+            if ID_MISMATCH.iter().any(|p| detail.starts_with(p)))
+    }
+
     /// Whether the whole run must stop (no other request can succeed either).
     pub fn is_fatal(&self) -> bool {
         matches!(
@@ -148,6 +155,9 @@ pub trait Backend: Send + Sync {
     /// [`BackendError::BadResponse`]).
     async fn translate(&self, batch: &Batch) -> Result<Translation, BackendError>;
 }
+
+/// How [`order_by_id`] starts its messages (see [`BackendError::is_id_mismatch`]).
+const ID_MISMATCH: [&str; 3] = ["unknown id ", "id ", "missing ids in answer"];
 
 /// Puts `outputs` into the order of `batch`'s items by id. Missing, duplicated or unknown ids
 /// are a `BadResponse`: an answer is never shifted into place.
@@ -228,9 +238,16 @@ mod tests {
         let b = batch(&["b1.s1", "b1.s2"]);
         let missing = order_by_id("t", &b, vec![out("b1.s1")]).unwrap_err();
         assert!(missing.to_string().contains("missing ids in answer: b1.s2"));
+        assert!(missing.is_id_mismatch());
         let extra = order_by_id("t", &b, vec![out("b1.s1"), out("b1.s2"), out("b9.s9")]);
         assert!(matches!(extra, Err(BackendError::BadResponse { .. })));
         let twice = order_by_id("t", &b, vec![out("b1.s1"), out("b1.s1")]);
         assert!(matches!(twice, Err(BackendError::BadResponse { .. })));
+        assert!(extra.unwrap_err().is_id_mismatch() && twice.unwrap_err().is_id_mismatch());
+        let junk = BackendError::BadResponse {
+            backend: "t".into(),
+            detail: "no {\"translations\":[…]} object in the answer".into(),
+        };
+        assert!(!junk.is_id_mismatch());
     }
 }

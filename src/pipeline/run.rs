@@ -341,8 +341,11 @@ impl AdaptiveLimit {
 /// How a request ended after its retries.
 enum Attempt {
     Ok(Vec<crate::backend::Output>, Usage),
-    /// The answer's ids or count were wrong, or the answer could not be read.
-    Bad(String),
+    /// The answer's ids or count were wrong (`ids_wrong`), or the answer could not be read.
+    Bad {
+        reason: String,
+        ids_wrong: bool,
+    },
     /// Retries exhausted on rate limits or transient failures.
     GaveUp(String),
     Fatal(BackendError),
@@ -483,10 +486,10 @@ impl<'a> Runner<'a> {
                     }
                     let got: Vec<&str> =
                         translation.outputs.iter().map(|o| o.id.as_str()).collect();
-                    return Attempt::Bad(format!(
-                        "answer ids [{}] do not match the batch",
-                        got.join(", ")
-                    ));
+                    return Attempt::Bad {
+                        reason: format!("answer ids [{}] do not match the batch", got.join(", ")),
+                        ids_wrong: true,
+                    };
                 }
                 Err(error) => error,
             };
@@ -494,7 +497,10 @@ impl<'a> Runner<'a> {
                 return Attempt::Fatal(error);
             }
             if let BackendError::BadResponse { .. } = error {
-                return Attempt::Bad(error.to_string());
+                return Attempt::Bad {
+                    reason: error.to_string(),
+                    ids_wrong: error.is_id_mismatch(),
+                };
             }
             // Throttling is not failure: a 429 gets four times the attempts of a 5xx.
             let budget = match error {
@@ -632,7 +638,22 @@ impl<'a> Runner<'a> {
                     self.job.progress.advance(self.with_followers(&part));
                     answered.extend(part);
                 }
-                Attempt::Bad(reason) if part.len() > 1 => {
+                // An unreadable answer (junk, cut-off JSON) is usually a passing fault: the
+                // whole batch is asked again once before it is split, which costs one request
+                // instead of two. Wrong ids are split at once.
+                Attempt::Bad {
+                    reason,
+                    ids_wrong: false,
+                } if part.len() > 1 && bad_tries == 0 => {
+                    self.count(|r| r.retries += 1);
+                    self.job.progress.note(&format!(
+                        "{}: {reason}; asking again",
+                        self.job.backend.info().name
+                    ));
+                    tokio::time::sleep(self.backoff(0)).await;
+                    stack.push((part, 1));
+                }
+                Attempt::Bad { reason, .. } if part.len() > 1 => {
                     self.count(|r| {
                         r.splits += 1;
                         r.retries += 1;
@@ -648,7 +669,7 @@ impl<'a> Runner<'a> {
                     stack.push((right.to_vec(), 0));
                     stack.push((left.to_vec(), 0));
                 }
-                Attempt::Bad(reason) => {
+                Attempt::Bad { reason, .. } => {
                     if bad_tries + 1 < self.options().max_attempts.max(1) {
                         self.count(|r| r.retries += 1);
                         tokio::time::sleep(self.backoff(bad_tries)).await;
@@ -690,7 +711,7 @@ impl<'a> Runner<'a> {
             }
             Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
             // A bad or failed repair keeps the first answer (flagged later).
-            Attempt::Bad(reason) | Attempt::GaveUp(reason) => {
+            Attempt::Bad { reason, .. } | Attempt::GaveUp(reason) => {
                 self.job
                     .progress
                     .note(&format!("repair of {}: {reason}", self.units[unit].id));
