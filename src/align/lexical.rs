@@ -643,6 +643,8 @@ pub struct ZhWord {
 #[derive(Debug, Clone, Default)]
 pub struct ZhSentence {
     pub length: u32,
+    /// Whether the sentence holds direct speech (a quotation mark).
+    pub quoted: bool,
     pub words: Vec<ZhWord>,
     pub total: f32,
 }
@@ -652,6 +654,9 @@ pub struct ZhSentence {
 #[derive(Debug, Clone, Default)]
 pub struct EnSentence {
     pub length: u32,
+    /// Whether the sentence holds direct speech (opens or closes with a quotation mark, or
+    /// opens one inside).
+    pub quoted: bool,
     pub stems: Vec<u32>,
     pub weights: Vec<f32>,
     pub signature: u64,
@@ -864,7 +869,7 @@ impl Features {
             |df: u32, n: usize| -> f32 { ((n as f32 + 1.0) / (df as f32 + 0.5)).ln().max(0.1) };
         let zn = zh_raw.len().max(1);
         let en_n = en_raw.len().max(1);
-        let zh_out = zh_raw
+        let mut zh_out: Vec<ZhSentence> = zh_raw
             .into_iter()
             .map(|(length, list)| {
                 let words: Vec<ZhWord> = list
@@ -878,12 +883,13 @@ impl Features {
                 let total = words.iter().map(|w| w.weight).sum();
                 ZhSentence {
                     length,
+                    quoted: false,
                     words,
                     total,
                 }
             })
             .collect();
-        let en_out = en_raw
+        let mut en_out: Vec<EnSentence> = en_raw
             .into_iter()
             .map(|(length, ids)| {
                 let weights: Vec<f32> = ids.iter().map(|&s| idf(en_df[s as usize], en_n)).collect();
@@ -891,6 +897,7 @@ impl Features {
                 let total = weights.iter().sum();
                 EnSentence {
                     length,
+                    quoted: false,
                     stems: ids,
                     weights,
                     signature,
@@ -898,6 +905,12 @@ impl Features {
                 }
             })
             .collect();
+        for (s, text) in zh_out.iter_mut().zip(zh) {
+            s.quoted = zh_quoted(text);
+        }
+        for (s, text) in en_out.iter_mut().zip(en) {
+            s.quoted = en_quoted(text);
+        }
         Features {
             zh: zh_out,
             en: en_out,
@@ -924,6 +937,23 @@ impl Features {
         }
         (zm, em)
     }
+}
+
+/// Whether a Chinese sentence holds direct speech.
+pub fn zh_quoted(text: &str) -> bool {
+    text.contains(['“', '”', '「', '」', '『', '"'])
+}
+
+/// Whether an English sentence holds direct speech: it opens or closes with a quotation mark
+/// (`'Very well!' he replied.`, `... though—'`), or opens one after a space.
+pub fn en_quoted(text: &str) -> bool {
+    const MARKS: [char; 6] = ['\'', '"', '“', '”', '‘', '’'];
+    let t = text.trim();
+    t.starts_with(MARKS)
+        || t.ends_with(MARKS)
+        || t.contains(" '")
+        || t.contains(" \"")
+        || t.contains(['“', '‘'])
 }
 
 /// Lower-case toneless syllables of a CC-CEDICT pinyin (`Chong2 qing4` → `chong`, `qing`).
@@ -1058,6 +1088,18 @@ mod tests {
         out.clear();
         english_tokens("In 2019, 120 came; by 3.5. Then 7.", &mut out);
         assert_eq!(out, ["#2019", "#120", "#3.5", "#7"]);
+    }
+
+    #[test]
+    fn direct_speech_is_detected_on_both_sides() {
+        assert!(zh_quoted("他道：“好，你上来！”"));
+        assert!(zh_quoted("「走吧。」"));
+        assert!(!zh_quoted("两人又打了起来。"));
+        assert!(en_quoted("'Very well!' he replied."));
+        assert!(en_quoted("A few more goes and I'd have had you—'"));
+        assert!(en_quoted("He said, 'come here.'"));
+        assert!(en_quoted("“Go,” she said."));
+        assert!(!en_quoted("The boy's arms were held; he couldn't move."));
     }
 
     #[test]

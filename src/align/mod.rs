@@ -53,6 +53,9 @@ pub struct Params {
     pub prior: f64,
     /// Score of a 1-0 or 0-1 bead.
     pub null: f64,
+    /// Cost of each sentence of a bead that holds direct speech when the other side of the
+    /// bead holds none.
+    pub quote: f64,
     /// Half-width of the band of the first pass, in target sentences.
     pub band: usize,
     /// Half-width of the band of later passes around the previous path.
@@ -72,6 +75,7 @@ impl Default for Params {
             smooth: 10.0,
             prior: 1.0,
             null: -1.0,
+            quote: 1.0,
             band: 40,
             band_refine: 12,
             passes: 2,
@@ -210,8 +214,18 @@ impl<'a> Aligner<'a> {
             let sim = if total > 0.0 { matched / total } else { 0.0 };
             let lz: u32 = features.zh[i..i + a].iter().map(|s| s.length).sum();
             let le: u32 = features.en[j..j + b].iter().map(|s| s.length).sum();
+            let zq = features.zh[i..i + a].iter().filter(|s| s.quoted).count();
+            let eq = features.en[j..j + b].iter().filter(|s| s.quoted).count();
+            let unmatched_speech = if zq == 0 {
+                eq
+            } else if eq == 0 {
+                zq
+            } else {
+                0
+            };
             p.lexical * sim * ((a + b) as f64).powf(p.size_power) + p.additive * matched
                 - p.length * model.cost(lz, le)
+                - p.quote * unmatched_speech as f64
                 + prior
         };
         dp::best_path(features.zh.len(), features.en.len(), shapes, band, &scorer)
