@@ -837,6 +837,10 @@ impl Features {
                     }
                 }
             }
+            for mark in zh_marks(text) {
+                let id = stems.id(mark);
+                list.push((keys.id(mark), vec![id]));
+            }
             zh_raw.push((text_length(text), list));
         }
         // English side.
@@ -845,6 +849,7 @@ impl Features {
             scratch.clear();
             english_tokens(text, &mut scratch);
             let mut ids: Vec<u32> = scratch.drain(..).map(|t| stems.id(&t)).collect();
+            ids.extend(en_marks(text).map(|m| stems.id(m)));
             ids.sort_unstable();
             ids.dedup();
             en_raw.push((text_length(text), ids));
@@ -937,6 +942,29 @@ impl Features {
         }
         (zm, em)
     }
+}
+
+/// Punctuation that translators keep (question and exclamation marks, ellipses), as tokens
+/// that cannot collide with words: a Chinese sentence's marks are words glossed by
+/// themselves, an English sentence's are stems.
+const MARKS: [(&str, &[char], &[&str]); 3] = [
+    ("\u{3}?", &['？', '?'], &["?"]),
+    ("\u{3}!", &['！', '!'], &["!"]),
+    ("\u{3}...", &['…'], &["…", "...", ". . ."]),
+];
+
+fn zh_marks(text: &str) -> impl Iterator<Item = &'static str> + '_ {
+    MARKS
+        .iter()
+        .filter(move |(_, zh, _)| text.contains(*zh))
+        .map(|(token, _, _)| *token)
+}
+
+fn en_marks(text: &str) -> impl Iterator<Item = &'static str> + '_ {
+    MARKS
+        .iter()
+        .filter(move |(_, _, en)| en.iter().any(|m| text.contains(m)))
+        .map(|(token, _, _)| *token)
 }
 
 /// Whether a Chinese sentence holds direct speech.
@@ -1088,6 +1116,24 @@ mod tests {
         out.clear();
         english_tokens("In 2019, 120 came; by 3.5. Then 7.", &mut out);
         assert_eq!(out, ["#2019", "#120", "#3.5", "#7"]);
+    }
+
+    #[test]
+    fn question_and_exclamation_marks_and_ellipses_match() {
+        let zh = ["你去吗？", "好！", "他走了……", "他走了。"];
+        let en = ["Are you going?", "Fine!", "He left . . .", "He left."];
+        let sources = Sources {
+            dictionary: None,
+            terms: None,
+            translations: None,
+        };
+        let f = Features::build(&zh, &en, &sources);
+        for k in 0..3 {
+            assert_eq!(f.masks(k, k).0.count_ones(), 1, "sentence {k}");
+            assert_eq!(f.masks(k, (k + 1) % 3), (0, 0), "sentence {k}");
+        }
+        assert_eq!(f.masks(3, 3), (0, 0));
+        assert_eq!(f.masks(3, 2), (0, 0));
     }
 
     #[test]
