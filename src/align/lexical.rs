@@ -645,6 +645,8 @@ pub struct ZhSentence {
     pub length: u32,
     /// Whether the sentence holds direct speech (a quotation mark).
     pub quoted: bool,
+    /// Quotations opened in the sentence.
+    pub opens: u32,
     pub words: Vec<ZhWord>,
     pub total: f32,
 }
@@ -657,6 +659,8 @@ pub struct EnSentence {
     /// Whether the sentence holds direct speech (opens or closes with a quotation mark, or
     /// opens one inside).
     pub quoted: bool,
+    /// Quotations opened in the sentence.
+    pub opens: u32,
     pub stems: Vec<u32>,
     pub weights: Vec<f32>,
     pub signature: u64,
@@ -889,6 +893,7 @@ impl Features {
                 ZhSentence {
                     length,
                     quoted: false,
+                    opens: 0,
                     words,
                     total,
                 }
@@ -903,6 +908,7 @@ impl Features {
                 EnSentence {
                     length,
                     quoted: false,
+                    opens: 0,
                     stems: ids,
                     weights,
                     signature,
@@ -912,9 +918,11 @@ impl Features {
             .collect();
         for (s, text) in zh_out.iter_mut().zip(zh) {
             s.quoted = zh_quoted(text);
+            s.opens = text.matches(['“', '「']).count() as u32;
         }
         for (s, text) in en_out.iter_mut().zip(en) {
             s.quoted = en_quoted(text);
+            s.opens = en_opens(text);
         }
         Features {
             zh: zh_out,
@@ -982,6 +990,27 @@ pub fn en_quoted(text: &str) -> bool {
         || t.contains(" '")
         || t.contains(" \"")
         || t.contains(['“', '‘'])
+}
+
+/// Quotations opened in an English sentence: `“`, and `'`/`"` at the start or after a space
+/// or dash and before a letter.
+pub fn en_opens(text: &str) -> u32 {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let mut n = 0;
+    for (k, &c) in chars.iter().enumerate() {
+        let opening = match c {
+            '“' | '‘' => true,
+            '\'' | '"' => {
+                (k == 0 || chars[k - 1].is_whitespace() || chars[k - 1] == '—')
+                    && chars.get(k + 1).is_some_and(|n| n.is_alphanumeric())
+            }
+            _ => false,
+        };
+        if opening {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Lower-case toneless syllables of a CC-CEDICT pinyin (`Chong2 qing4` → `chong`, `qing`).
@@ -1146,6 +1175,9 @@ mod tests {
         assert!(en_quoted("He said, 'come here.'"));
         assert!(en_quoted("“Go,” she said."));
         assert!(!en_quoted("The boy's arms were held; he couldn't move."));
+        assert_eq!(en_opens("'It's easy,' said Gou-er, 'but what then?'"), 2);
+        assert_eq!(en_opens("“Go,” she said."), 1);
+        assert_eq!(en_opens("The boys' arms were tired; he couldn't move."), 0);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   of the English content words so covered, IDF-weighted (mostly the mean of each
 //!   sentence's own matched share, so every sentence of a bead must find its evidence there),
 //!   scaled by the bead's size, plus question/exclamation marks and ellipses as tokens;
-//! - a cost for direct speech on one side of a bead only;
+//! - a cost for direct speech on one side of a bead only, and for each quotation opened on
+//!   one side and not the other;
 //! - a length model ([`length`]) around the English/Chinese character ratio of the document;
 //! - a prior on the bead's shape,
 //!
@@ -59,6 +60,8 @@ pub struct Params {
     /// Cost of each sentence of a bead that holds direct speech when the other side of the
     /// bead holds none.
     pub quote: f64,
+    /// Cost per quotation opened on one side of a bead and not the other (speech turns).
+    pub turns: f64,
     /// Share of the mean per-sentence coverage in the bead similarity (the rest is the
     /// coverage of the bead's pooled mass).
     pub mean: f64,
@@ -82,6 +85,7 @@ impl Default for Params {
             prior: 1.0,
             null: -1.0,
             quote: 1.0,
+            turns: 0.5,
             mean: 0.75,
             band: 40,
             band_refine: 12,
@@ -231,9 +235,12 @@ impl<'a> Aligner<'a> {
             } else {
                 0
             };
+            let zo: u32 = features.zh[i..i + a].iter().map(|s| s.opens).sum();
+            let eo: u32 = features.en[j..j + b].iter().map(|s| s.opens).sum();
             p.lexical * sim * ((a + b) as f64).powf(p.size_power) + p.additive * matched
                 - p.length * model.cost(lz, le)
                 - p.quote * unmatched_speech as f64
+                - p.turns * f64::from(zo.abs_diff(eo))
                 + prior
         };
         dp::best_path(features.zh.len(), features.en.len(), shapes, band, &scorer)
