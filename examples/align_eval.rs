@@ -7,8 +7,8 @@
 //!
 //! Run: `cargo run --release --example align_eval [-- [--set dev|test|all] [--out DIR]
 //! [--bridge gloss|none] [--joint] [name=value ...]]` where `name=value` overrides an aligner parameter
-//! (lexical, size_power, additive, length, sigma, smooth, prior, null, band, band_refine,
-//! passes).
+//! (lexical, size_power, additive, length, sigma, smooth, prior, null, quote, turns, mean, band,
+//! band_refine, passes).
 
 use bitext::align::{Aligner, Dictionary, Params};
 use std::path::{Path, PathBuf};
@@ -155,6 +155,9 @@ fn set_param(p: &mut Params, arg: &str) -> Result<(), String> {
         "smooth" => p.smooth = f,
         "prior" => p.prior = f,
         "null" => p.null = f,
+        "quote" => p.quote = f,
+        "turns" => p.turns = f,
+        "mean" => p.mean = f,
         "band" => p.band = f as usize,
         "band_refine" => p.band_refine = f as usize,
         "passes" => p.passes = f as usize,

@@ -292,6 +292,189 @@ const STOP: &[&str] = &[
     "shall",
 ];
 
+/// Irregular English forms (past tenses, participles, plurals, comparatives) and their base
+/// form, so that `thought` meets the gloss `think` (sorted for binary search).
+const IRREGULAR: &[(&str, &str)] = &[
+    ("arisen", "arise"),
+    ("arose", "arise"),
+    ("ate", "eat"),
+    ("awoke", "awake"),
+    ("beaten", "beat"),
+    ("became", "become"),
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("bent", "bend"),
+    ("best", "good"),
+    ("better", "good"),
+    ("bit", "bite"),
+    ("bitten", "bite"),
+    ("bled", "bleed"),
+    ("blew", "blow"),
+    ("blown", "blow"),
+    ("bore", "bear"),
+    ("borne", "bear"),
+    ("bought", "buy"),
+    ("bred", "breed"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("brought", "bring"),
+    ("built", "build"),
+    ("burnt", "burn"),
+    ("came", "come"),
+    ("caught", "catch"),
+    ("children", "child"),
+    ("chose", "choose"),
+    ("chosen", "choose"),
+    ("clung", "cling"),
+    ("crept", "creep"),
+    ("dealt", "deal"),
+    ("done", "do"),
+    ("dove", "dive"),
+    ("drank", "drink"),
+    ("drawn", "draw"),
+    ("dreamt", "dream"),
+    ("drew", "draw"),
+    ("driven", "drive"),
+    ("drove", "drive"),
+    ("drunk", "drink"),
+    ("dug", "dig"),
+    ("eaten", "eat"),
+    ("fallen", "fall"),
+    ("fed", "feed"),
+    ("feet", "foot"),
+    ("fell", "fall"),
+    ("felt", "feel"),
+    ("fled", "flee"),
+    ("flew", "fly"),
+    ("flown", "fly"),
+    ("flung", "fling"),
+    ("forbade", "forbid"),
+    ("forbidden", "forbid"),
+    ("forgave", "forgive"),
+    ("forgiven", "forgive"),
+    ("forgot", "forget"),
+    ("forgotten", "forget"),
+    ("fought", "fight"),
+    ("found", "find"),
+    ("froze", "freeze"),
+    ("frozen", "freeze"),
+    ("gave", "give"),
+    ("geese", "goose"),
+    ("given", "give"),
+    ("gone", "go"),
+    ("got", "get"),
+    ("gotten", "get"),
+    ("grew", "grow"),
+    ("ground", "grind"),
+    ("grown", "grow"),
+    ("heard", "hear"),
+    ("held", "hold"),
+    ("hid", "hide"),
+    ("hidden", "hide"),
+    ("hung", "hang"),
+    ("kept", "keep"),
+    ("knelt", "kneel"),
+    ("knew", "know"),
+    ("known", "know"),
+    ("laid", "lay"),
+    ("lain", "lie"),
+    ("leapt", "leap"),
+    ("learnt", "learn"),
+    ("led", "lead"),
+    ("lent", "lend"),
+    ("lit", "light"),
+    ("lost", "lose"),
+    ("made", "make"),
+    ("meant", "mean"),
+    ("men", "man"),
+    ("met", "meet"),
+    ("mice", "mouse"),
+    ("paid", "pay"),
+    ("ran", "run"),
+    ("rang", "ring"),
+    ("ridden", "ride"),
+    ("risen", "rise"),
+    ("rode", "ride"),
+    ("rose", "rise"),
+    ("rung", "ring"),
+    ("sang", "sing"),
+    ("sank", "sink"),
+    ("sat", "sit"),
+    ("saw", "see"),
+    ("seen", "see"),
+    ("sent", "send"),
+    ("shaken", "shake"),
+    ("shone", "shine"),
+    ("shook", "shake"),
+    ("shot", "shoot"),
+    ("shown", "show"),
+    ("shrank", "shrink"),
+    ("shrunk", "shrink"),
+    ("slain", "slay"),
+    ("slept", "sleep"),
+    ("slid", "slide"),
+    ("slung", "sling"),
+    ("smelt", "smell"),
+    ("sold", "sell"),
+    ("sought", "seek"),
+    ("spat", "spit"),
+    ("sped", "speed"),
+    ("spent", "spend"),
+    ("spoke", "speak"),
+    ("spoken", "speak"),
+    ("sprang", "spring"),
+    ("sprung", "spring"),
+    ("spun", "spin"),
+    ("stank", "stink"),
+    ("stole", "steal"),
+    ("stolen", "steal"),
+    ("stood", "stand"),
+    ("stridden", "stride"),
+    ("striven", "strive"),
+    ("strode", "stride"),
+    ("strove", "strive"),
+    ("struck", "strike"),
+    ("stuck", "stick"),
+    ("stung", "sting"),
+    ("sung", "sing"),
+    ("sunk", "sink"),
+    ("swam", "swim"),
+    ("swept", "sweep"),
+    ("swore", "swear"),
+    ("sworn", "swear"),
+    ("swum", "swim"),
+    ("swung", "swing"),
+    ("taken", "take"),
+    ("taught", "teach"),
+    ("teeth", "tooth"),
+    ("thought", "think"),
+    ("threw", "throw"),
+    ("thrown", "throw"),
+    ("told", "tell"),
+    ("took", "take"),
+    ("tore", "tear"),
+    ("torn", "tear"),
+    ("trod", "tread"),
+    ("trodden", "tread"),
+    ("understood", "understand"),
+    ("was", "be"),
+    ("went", "go"),
+    ("wept", "weep"),
+    ("woke", "wake"),
+    ("woken", "wake"),
+    ("women", "woman"),
+    ("won", "win"),
+    ("wore", "wear"),
+    ("worn", "wear"),
+    ("worse", "bad"),
+    ("worst", "bad"),
+    ("wove", "weave"),
+    ("woven", "weave"),
+    ("written", "write"),
+    ("wrote", "write"),
+    ("wrung", "wring"),
+];
+
 fn is_stop(word: &str) -> bool {
     static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
@@ -305,6 +488,9 @@ pub fn stem(word: &str) -> String {
     let mut w = word.to_ascii_lowercase();
     if let Some(base) = w.strip_suffix("'s") {
         w = base.to_string();
+    }
+    if let Ok(k) = IRREGULAR.binary_search_by(|(form, _)| (*form).cmp(w.as_str())) {
+        w = IRREGULAR[k].1.to_string();
     }
     let n = w.len();
     if n > 4 && w.ends_with("ies") {
@@ -457,6 +643,10 @@ pub struct ZhWord {
 #[derive(Debug, Clone, Default)]
 pub struct ZhSentence {
     pub length: u32,
+    /// Whether the sentence holds direct speech (a quotation mark).
+    pub quoted: bool,
+    /// Quotations opened in the sentence.
+    pub opens: u32,
     pub words: Vec<ZhWord>,
     pub total: f32,
 }
@@ -466,6 +656,11 @@ pub struct ZhSentence {
 #[derive(Debug, Clone, Default)]
 pub struct EnSentence {
     pub length: u32,
+    /// Whether the sentence holds direct speech (opens or closes with a quotation mark, or
+    /// opens one inside).
+    pub quoted: bool,
+    /// Quotations opened in the sentence.
+    pub opens: u32,
     pub stems: Vec<u32>,
     pub weights: Vec<f32>,
     pub signature: u64,
@@ -646,6 +841,10 @@ impl Features {
                     }
                 }
             }
+            for mark in zh_marks(text) {
+                let id = stems.id(mark);
+                list.push((keys.id(mark), vec![id]));
+            }
             zh_raw.push((text_length(text), list));
         }
         // English side.
@@ -654,6 +853,7 @@ impl Features {
             scratch.clear();
             english_tokens(text, &mut scratch);
             let mut ids: Vec<u32> = scratch.drain(..).map(|t| stems.id(&t)).collect();
+            ids.extend(en_marks(text).map(|m| stems.id(m)));
             ids.sort_unstable();
             ids.dedup();
             en_raw.push((text_length(text), ids));
@@ -678,7 +878,7 @@ impl Features {
             |df: u32, n: usize| -> f32 { ((n as f32 + 1.0) / (df as f32 + 0.5)).ln().max(0.1) };
         let zn = zh_raw.len().max(1);
         let en_n = en_raw.len().max(1);
-        let zh_out = zh_raw
+        let mut zh_out: Vec<ZhSentence> = zh_raw
             .into_iter()
             .map(|(length, list)| {
                 let words: Vec<ZhWord> = list
@@ -692,12 +892,14 @@ impl Features {
                 let total = words.iter().map(|w| w.weight).sum();
                 ZhSentence {
                     length,
+                    quoted: false,
+                    opens: 0,
                     words,
                     total,
                 }
             })
             .collect();
-        let en_out = en_raw
+        let mut en_out: Vec<EnSentence> = en_raw
             .into_iter()
             .map(|(length, ids)| {
                 let weights: Vec<f32> = ids.iter().map(|&s| idf(en_df[s as usize], en_n)).collect();
@@ -705,6 +907,8 @@ impl Features {
                 let total = weights.iter().sum();
                 EnSentence {
                     length,
+                    quoted: false,
+                    opens: 0,
                     stems: ids,
                     weights,
                     signature,
@@ -712,6 +916,14 @@ impl Features {
                 }
             })
             .collect();
+        for (s, text) in zh_out.iter_mut().zip(zh) {
+            s.quoted = zh_quoted(text);
+            s.opens = text.matches(['“', '「']).count() as u32;
+        }
+        for (s, text) in en_out.iter_mut().zip(en) {
+            s.quoted = en_quoted(text);
+            s.opens = en_opens(text);
+        }
         Features {
             zh: zh_out,
             en: en_out,
@@ -738,6 +950,67 @@ impl Features {
         }
         (zm, em)
     }
+}
+
+/// Punctuation that translators keep (question and exclamation marks, ellipses), as tokens
+/// that cannot collide with words: a Chinese sentence's marks are words glossed by
+/// themselves, an English sentence's are stems.
+const MARKS: [(&str, &[char], &[&str]); 3] = [
+    ("\u{3}?", &['？', '?'], &["?"]),
+    ("\u{3}!", &['！', '!'], &["!"]),
+    ("\u{3}...", &['…'], &["…", "...", ". . ."]),
+];
+
+fn zh_marks(text: &str) -> impl Iterator<Item = &'static str> + '_ {
+    MARKS
+        .iter()
+        .filter(move |(_, zh, _)| text.contains(*zh))
+        .map(|(token, _, _)| *token)
+}
+
+fn en_marks(text: &str) -> impl Iterator<Item = &'static str> + '_ {
+    MARKS
+        .iter()
+        .filter(move |(_, _, en)| en.iter().any(|m| text.contains(m)))
+        .map(|(token, _, _)| *token)
+}
+
+/// Whether a Chinese sentence holds direct speech.
+pub fn zh_quoted(text: &str) -> bool {
+    text.contains(['“', '”', '「', '」', '『', '"'])
+}
+
+/// Whether an English sentence holds direct speech: it opens or closes with a quotation mark
+/// (`'Very well!' he replied.`, `... though—'`), or opens one after a space.
+pub fn en_quoted(text: &str) -> bool {
+    const MARKS: [char; 6] = ['\'', '"', '“', '”', '‘', '’'];
+    let t = text.trim();
+    t.starts_with(MARKS)
+        || t.ends_with(MARKS)
+        || t.contains(" '")
+        || t.contains(" \"")
+        || t.contains(['“', '‘'])
+}
+
+/// Quotations opened in an English sentence: `“`, and `'`/`"` at the start or after a space
+/// or dash and before a letter.
+pub fn en_opens(text: &str) -> u32 {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let mut n = 0;
+    for (k, &c) in chars.iter().enumerate() {
+        let opening = match c {
+            '“' | '‘' => true,
+            '\'' | '"' => {
+                (k == 0 || chars[k - 1].is_whitespace() || chars[k - 1] == '—')
+                    && chars.get(k + 1).is_some_and(|n| n.is_alphanumeric())
+            }
+            _ => false,
+        };
+        if opening {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Lower-case toneless syllables of a CC-CEDICT pinyin (`Chong2 qing4` → `chong`, `qing`).
@@ -859,16 +1132,52 @@ mod tests {
         assert_eq!(stem("city"), "citi");
         assert_eq!(stem("running"), "run");
         assert_eq!(stem("glass"), "glass");
+        assert_eq!(stem("thought"), stem("think"));
+        assert_eq!(stem("children"), stem("child"));
+        assert!(IRREGULAR.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
     fn english_tokens_drop_stop_words_and_keep_numbers() {
         let mut out = Vec::new();
         english_tokens("The 2021 Expo drew 1,200 firms, and it was big.", &mut out);
-        assert_eq!(out, ["#2021", "expo", "drew", "#1,200", "firm", "big"]);
+        assert_eq!(out, ["#2021", "expo", "draw", "#1,200", "firm", "big"]);
         out.clear();
         english_tokens("In 2019, 120 came; by 3.5. Then 7.", &mut out);
         assert_eq!(out, ["#2019", "#120", "#3.5", "#7"]);
+    }
+
+    #[test]
+    fn question_and_exclamation_marks_and_ellipses_match() {
+        let zh = ["你去吗？", "好！", "他走了……", "他走了。"];
+        let en = ["Are you going?", "Fine!", "He left . . .", "He left."];
+        let sources = Sources {
+            dictionary: None,
+            terms: None,
+            translations: None,
+        };
+        let f = Features::build(&zh, &en, &sources);
+        for k in 0..3 {
+            assert_eq!(f.masks(k, k).0.count_ones(), 1, "sentence {k}");
+            assert_eq!(f.masks(k, (k + 1) % 3), (0, 0), "sentence {k}");
+        }
+        assert_eq!(f.masks(3, 3), (0, 0));
+        assert_eq!(f.masks(3, 2), (0, 0));
+    }
+
+    #[test]
+    fn direct_speech_is_detected_on_both_sides() {
+        assert!(zh_quoted("他道：“好，你上来！”"));
+        assert!(zh_quoted("「走吧。」"));
+        assert!(!zh_quoted("两人又打了起来。"));
+        assert!(en_quoted("'Very well!' he replied."));
+        assert!(en_quoted("A few more goes and I'd have had you—'"));
+        assert!(en_quoted("He said, 'come here.'"));
+        assert!(en_quoted("“Go,” she said."));
+        assert!(!en_quoted("The boy's arms were held; he couldn't move."));
+        assert_eq!(en_opens("'It's easy,' said Gou-er, 'but what then?'"), 2);
+        assert_eq!(en_opens("“Go,” she said."), 1);
+        assert_eq!(en_opens("The boys' arms were tired; he couldn't move."), 0);
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! included, up to 1-6, 2-5, 3-4 and 4-2) by
 //! - lexical evidence ([`lexical`]): the share of the bead's Chinese words whose dictionary
 //!   glosses (or glossary renderings, numbers, Latin tokens) occur in its English sentences and
-//!   of the English content words so covered, IDF-weighted, scaled by the bead's size;
+//!   of the English content words so covered, IDF-weighted (mostly the mean of each
+//!   sentence's own matched share, so every sentence of a bead must find its evidence there),
+//!   scaled by the bead's size, plus question/exclamation marks and ellipses as tokens;
+//! - a cost for direct speech on one side of a bead only, and for each quotation opened on
+//!   one side and not the other;
 //! - a length model ([`length`]) around the English/Chinese character ratio of the document;
 //! - a prior on the bead's shape,
 //!
@@ -53,6 +57,14 @@ pub struct Params {
     pub prior: f64,
     /// Score of a 1-0 or 0-1 bead.
     pub null: f64,
+    /// Cost of each sentence of a bead that holds direct speech when the other side of the
+    /// bead holds none.
+    pub quote: f64,
+    /// Cost per quotation opened on one side of a bead and not the other (speech turns).
+    pub turns: f64,
+    /// Share of the mean per-sentence coverage in the bead similarity (the rest is the
+    /// coverage of the bead's pooled mass).
+    pub mean: f64,
     /// Half-width of the band of the first pass, in target sentences.
     pub band: usize,
     /// Half-width of the band of later passes around the previous path.
@@ -72,6 +84,9 @@ impl Default for Params {
             smooth: 10.0,
             prior: 1.0,
             null: -1.0,
+            quote: 1.0,
+            turns: 0.5,
+            mean: 0.75,
             band: 40,
             band_refine: 12,
             passes: 2,
@@ -206,12 +221,26 @@ impl<'a> Aligner<'a> {
             if a == 0 || b == 0 {
                 return p.null + prior;
             }
-            let (matched, total) = table.bead(features, i, a, j, b);
-            let sim = if total > 0.0 { matched / total } else { 0.0 };
+            let (matched, total, mean) = table.bead(features, i, a, j, b);
+            let pooled = if total > 0.0 { matched / total } else { 0.0 };
+            let sim = (1.0 - p.mean) * pooled + p.mean * mean;
             let lz: u32 = features.zh[i..i + a].iter().map(|s| s.length).sum();
             let le: u32 = features.en[j..j + b].iter().map(|s| s.length).sum();
+            let zq = features.zh[i..i + a].iter().filter(|s| s.quoted).count();
+            let eq = features.en[j..j + b].iter().filter(|s| s.quoted).count();
+            let unmatched_speech = if zq == 0 {
+                eq
+            } else if eq == 0 {
+                zq
+            } else {
+                0
+            };
+            let zo: u32 = features.zh[i..i + a].iter().map(|s| s.opens).sum();
+            let eo: u32 = features.en[j..j + b].iter().map(|s| s.opens).sum();
             p.lexical * sim * ((a + b) as f64).powf(p.size_power) + p.additive * matched
                 - p.length * model.cost(lz, le)
+                - p.quote * unmatched_speech as f64
+                - p.turns * f64::from(zo.abs_diff(eo))
                 + prior
         };
         dp::best_path(features.zh.len(), features.en.len(), shapes, band, &scorer)
@@ -373,10 +402,12 @@ impl MaskTable {
         self.masks[self.offset[i] + j - s]
     }
 
-    /// Matched and total IDF mass of a bead, both sides together.
-    fn bead(&self, features: &Features, i: usize, a: usize, j: usize, b: usize) -> (f64, f64) {
+    /// Matched and total IDF mass of a bead, both sides together, and the mean over its
+    /// sentences of each one's matched share.
+    fn bead(&self, features: &Features, i: usize, a: usize, j: usize, b: usize) -> (f64, f64, f64) {
         let mut matched = 0f32;
         let mut total = 0f32;
+        let mut shares = 0f32;
         let mut en_masks = [0u128; 8];
         for ii in i..i + a {
             let mut zm = 0u128;
@@ -388,16 +419,28 @@ impl MaskTable {
                 }
             }
             let s = &features.zh[ii];
-            matched += weigh(zm, |k| s.words[k].weight);
+            let m = weigh(zm, |k| s.words[k].weight);
+            matched += m;
             total += s.total;
+            if s.total > 0.0 {
+                shares += m / s.total;
+            }
         }
         for (k, jj) in (j..j + b).enumerate() {
             let s = &features.en[jj];
             let em = if k < en_masks.len() { en_masks[k] } else { 0 };
-            matched += weigh(em, |p| s.weights[p]);
+            let m = weigh(em, |p| s.weights[p]);
+            matched += m;
             total += s.total;
+            if s.total > 0.0 {
+                shares += m / s.total;
+            }
         }
-        (f64::from(matched), f64::from(total))
+        (
+            f64::from(matched),
+            f64::from(total),
+            f64::from(shares) / (a + b) as f64,
+        )
     }
 }
 
