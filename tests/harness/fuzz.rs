@@ -390,7 +390,8 @@ fn damaged_json() -> impl Strategy<Value = String> {
     })
 }
 
-fn config() -> Config {
+/// The proptest settings of every fuzz target: no regression files written.
+pub(super) fn config() -> Config {
     Config {
         failure_persistence: None,
         ..Config::default()

@@ -8,13 +8,13 @@
 //! ```
 #![allow(clippy::ptr_arg)] // the checks take `&S::Value` to fit `fuzz_target`
 
-use super::fuzz::{fuzz_target, watchdog};
+use super::fuzz::{config, fuzz_target, watchdog};
 use bitext::backend::openai::parse_answer;
 use bitext::export::{self, Format};
 use bitext::glossary::Glossary;
 use bitext::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Severity};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError};
+use proptest::test_runner::TestCaseError;
 use serde_json::json;
 use std::path::Path;
 
@@ -334,13 +334,6 @@ fn answer_junk() -> impl Strategy<Value = String> {
         "\"",
     ]);
     prop::collection::vec(piece, 0..40).prop_map(|p| p.concat())
-}
-
-fn config() -> Config {
-    Config {
-        failure_persistence: None,
-        ..Config::default()
-    }
 }
 
 proptest! {
