@@ -68,33 +68,69 @@ pub fn lint(paths: &[PathBuf]) -> Vec<Finding> {
 /// file (which rendering was meant?) or an empty `source`/`target`. Lint reports all of them;
 /// loading for use refuses the file at the first one.
 pub(crate) fn first_blocking(glossary: &Glossary, path: &Path) -> Option<GlossaryError> {
-    let mut findings = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, term) in glossary.terms.iter().enumerate() {
-        let origin = glossary.origins.get(index);
-        let key = fold::fold(&term.source);
-        if let Some(&earlier) = seen.get(&key) {
-            let earlier_line = glossary.origins.get(earlier).map_or(0, |o| o.line);
-            return Some(blocking(
-                origin,
-                path,
-                format!(
-                    "duplicate term {}: same as line {earlier_line} after width folding (see `bitext glossary lint`)",
-                    term.source
-                ),
-            ));
-        }
+    (0..glossary.terms.len()).find_map(|index| {
+        entry_errors(glossary, index, &mut seen)
+            .into_iter()
+            .find(|e| e.blocks_use)
+            .map(|e| blocking(glossary.origins.get(index), path, e.message))
+    })
+}
+
+/// An error of one entry, as `lint` reports it.
+struct EntryError {
+    message: String,
+    /// A duplicate or an empty `source`/`target`: the glossary cannot be used as it is.
+    blocks_use: bool,
+}
+
+/// The errors of entry `index`: a duplicate (after width folding) of an entry already in
+/// `seen`, then its empty fields. Records the entry in `seen`.
+fn entry_errors(
+    glossary: &Glossary,
+    index: usize,
+    seen: &mut HashMap<String, usize>,
+) -> Vec<EntryError> {
+    let term = &glossary.terms[index];
+    let mut errors = Vec::new();
+    let key = fold::fold(&term.source);
+    if let Some(&earlier) = seen.get(&key) {
+        let earlier_at = glossary
+            .origins
+            .get(earlier)
+            .map_or(String::new(), |o| format!(" (line {})", o.line));
+        errors.push(EntryError {
+            message: format!(
+                "duplicate term {}: same as {}{earlier_at} after width folding",
+                term.source, glossary.terms[earlier].source
+            ),
+            blocks_use: true,
+        });
+    } else {
         seen.insert(key, index);
-        empty_fields(term, "", &mut findings);
-        if let Some(empty) = findings
-            .iter()
-            .find(|f| f.message.ends_with("`source`") || f.message.ends_with("`target`"))
-        {
-            return Some(blocking(origin, path, empty.message.clone()));
-        }
-        findings.clear();
     }
-    None
+    let mut empty = |field: &str| {
+        errors.push(EntryError {
+            message: format!("{:?}: empty `{field}`", term.source),
+            blocks_use: matches!(field, "source" | "target"),
+        });
+    };
+    if term.source.trim().is_empty() {
+        empty("source");
+    }
+    if !term.keep && term.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        empty("target");
+    }
+    if term.first.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        empty("first");
+    }
+    if term.alternates.iter().any(|a| a.trim().is_empty()) {
+        empty("alternates");
+    }
+    if term.note.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        empty("note");
+    }
+    errors
 }
 
 fn blocking(origin: Option<&TermOrigin>, path: &Path, message: String) -> GlossaryError {
@@ -126,24 +162,9 @@ fn lint_one(glossary: &Glossary, path: &Path, findings: &mut Vec<Finding>) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, term) in glossary.terms.iter().enumerate() {
         let location = at(glossary.origins.get(index), path);
-        let key = fold::fold(&term.source);
-        if let Some(&earlier) = seen.get(&key) {
-            let earlier_at = glossary
-                .origins
-                .get(earlier)
-                .map_or(String::new(), |o| format!(" (line {})", o.line));
-            findings.push(finding(
-                Severity::Error,
-                location.clone(),
-                format!(
-                    "duplicate term {}: same as {}{earlier_at} after width folding",
-                    term.source, glossary.terms[earlier].source
-                ),
-            ));
-        } else {
-            seen.insert(key, index);
+        for error in entry_errors(glossary, index, &mut seen) {
+            findings.push(finding(Severity::Error, location.clone(), error.message));
         }
-        empty_fields(term, &location, findings);
         if let (Some(first), Some(target)) = (&term.first, &term.target)
             && !term.keep
             && !first.trim().is_empty()
@@ -169,31 +190,6 @@ fn lint_one(glossary: &Glossary, path: &Path, findings: &mut Vec<Finding>) {
                 ),
             ));
         }
-    }
-}
-
-fn empty_fields(term: &Term, location: &str, findings: &mut Vec<Finding>) {
-    let mut empty = |field: &str| {
-        findings.push(finding(
-            Severity::Error,
-            location.to_string(),
-            format!("{:?}: empty `{field}`", term.source),
-        ));
-    };
-    if term.source.trim().is_empty() {
-        empty("source");
-    }
-    if !term.keep && term.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
-        empty("target");
-    }
-    if term.first.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        empty("first");
-    }
-    if term.alternates.iter().any(|a| a.trim().is_empty()) {
-        empty("alternates");
-    }
-    if term.note.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        empty("note");
     }
 }
 
