@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 /// rename. An error leaves the old file (if any) untouched and no half-written file behind.
 /// A new file gets the usual permissions (0666 less the umask), a replaced file keeps its own.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let (tmp_path, mut file) = create_temp_beside(dir, path)?;
     let result = (|| {
         file.write_all(bytes)?;
@@ -36,13 +33,18 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
             "is a directory",
         ));
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let (probe, file) = create_temp_beside(dir, path)?;
     drop(file);
     std::fs::remove_file(probe)
+}
+
+/// The directory a file is written in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 /// Creates a new, uniquely named file in `dir` with the default mode (the umask applies, which
