@@ -247,16 +247,9 @@ fn looks_like_utf16_without_bom(bytes: &[u8]) -> bool {
         return false;
     }
     [true, false].into_iter().any(|little_endian| {
-        let units = bytes.chunks_exact(2).map(|pair| {
-            if little_endian {
-                u16::from_le_bytes([pair[0], pair[1]])
-            } else {
-                u16::from_be_bytes([pair[0], pair[1]])
-            }
-        });
         let mut total = 0usize;
         let mut plausible = 0usize;
-        for decoded in char::decode_utf16(units) {
+        for decoded in char::decode_utf16(utf16_units(bytes, little_endian)) {
             let Ok(c) = decoded else { return false };
             total += 1;
             let cjk = matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}');
@@ -276,17 +269,8 @@ fn decode_utf8(name: &str, bytes: &[u8], skipped: usize) -> Result<String, Docum
 }
 
 fn decode_utf16(name: &str, bytes: &[u8], little_endian: bool) -> Result<String, DocumentError> {
-    let units: Vec<u16> = bytes
-        .chunks(2)
-        .map(|pair| match (pair, little_endian) {
-            ([a, b], true) => u16::from_le_bytes([*a, *b]),
-            ([a, b], false) => u16::from_be_bytes([*a, *b]),
-            // An odd trailing byte: not a valid code unit; reported below.
-            _ => 0xDC00,
-        })
-        .collect();
     let mut text = String::with_capacity(bytes.len());
-    for (index, decoded) in char::decode_utf16(units.iter().copied()).enumerate() {
+    for decoded in char::decode_utf16(utf16_units(bytes, little_endian)) {
         match decoded {
             Ok(c) => text.push(c),
             Err(_) => {
@@ -294,7 +278,6 @@ fn decode_utf16(name: &str, bytes: &[u8], little_endian: bool) -> Result<String,
                 let consumed: usize = text.chars().map(char::len_utf16).sum();
                 let offset = 2 + consumed * 2;
                 let (line, column) = line_column(&text, text.len());
-                let _ = index;
                 return Err(DocumentError::Encoding {
                     name: name.into(),
                     offset,
@@ -306,6 +289,18 @@ fn decode_utf16(name: &str, bytes: &[u8], little_endian: bool) -> Result<String,
         }
     }
     Ok(text)
+}
+
+/// UTF-16 code units of `bytes` in one byte order. An odd trailing byte becomes an unpaired
+/// low surrogate, so decoding reports it as invalid.
+fn utf16_units(bytes: &[u8], little_endian: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks(2)
+        .map(move |pair| match (pair, little_endian) {
+            ([a, b], true) => u16::from_le_bytes([*a, *b]),
+            ([a, b], false) => u16::from_be_bytes([*a, *b]),
+            _ => 0xDC00,
+        })
 }
 
 /// GB18030 when the whole input decodes without a single malformed sequence.
