@@ -477,15 +477,30 @@ pub(super) fn fuzz_target<S>(
     eprintln!("{name}: {cases} cases in {secs} s, no finding");
 }
 
+/// The settings of a timed fuzz run: `BITEXT_FUZZ_SECS` per target (default 10) and
+/// `BITEXT_FUZZ_ONLY`, a part of the target names to run (default: all).
+pub(super) struct TimedRun {
+    pub secs: u64,
+    pub only: String,
+}
+
+impl TimedRun {
+    pub fn from_env() -> TimedRun {
+        TimedRun {
+            secs: std::env::var("BITEXT_FUZZ_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(10),
+            only: std::env::var("BITEXT_FUZZ_ONLY").unwrap_or_default(),
+        }
+    }
+}
+
 /// Every fuzz target for `BITEXT_FUZZ_SECS` seconds (default 10). See the module docs.
 #[test]
 #[ignore = "timed fuzzing; run by hand (docs/development.md)"]
 fn fuzz_for_a_while() {
-    let secs = std::env::var("BITEXT_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let only = std::env::var("BITEXT_FUZZ_ONLY").unwrap_or_default();
+    let TimedRun { secs, only } = TimedRun::from_env();
     let wanted = |name: &str| only.is_empty() || name.contains(&only);
     if wanted("split_text") {
         fuzz_target("split_text", secs, article_text(), check_text);

@@ -8,7 +8,7 @@
 //! ```
 #![allow(clippy::ptr_arg)] // the checks take `&S::Value` to fit `fuzz_target`
 
-use super::fuzz::{config, fuzz_target, watchdog};
+use super::fuzz::{TimedRun, config, fuzz_target, watchdog};
 use bitext::backend::openai::parse_answer;
 use bitext::export::{self, Format};
 use bitext::glossary::Glossary;
@@ -380,11 +380,7 @@ fn fixture_glossary_parses() {
 #[test]
 #[ignore = "timed fuzzing; run by hand (docs/development.md)"]
 fn fuzz_parsers_for_a_while() {
-    let secs = std::env::var("BITEXT_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let only = std::env::var("BITEXT_FUZZ_ONLY").unwrap_or_default();
+    let TimedRun { secs, only } = TimedRun::from_env();
     let wanted = |name: &str| only.is_empty() || name.contains(&only);
     if wanted("glossary") {
         fuzz_target("glossary_damaged", secs, glossary_text(), check_glossary);
