@@ -21,8 +21,9 @@ use std::time::Duration;
 /// The default server (a self-hosted LibreTranslate listens on port 5000).
 pub const DEFAULT_URL: &str = "http://localhost:5000";
 
-/// Settings of the LibreTranslate client. `Debug` redacts the key.
-#[derive(Clone)]
+/// Settings of the LibreTranslate client. `Debug` redacts the key
+/// ([`ApiKey`]'s own `Debug`).
+#[derive(Clone, Debug)]
 pub struct LibreSettings {
     pub name: String,
     pub base_url: String,
@@ -51,23 +52,6 @@ impl LibreSettings {
             source_code: None,
             target_code: None,
         }
-    }
-}
-
-impl fmt::Debug for LibreSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LibreSettings")
-            .field("name", &self.name)
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("key_setting", &self.key_setting)
-            .field("timeout", &self.timeout)
-            .field("concurrency", &self.concurrency)
-            .field("max_items", &self.max_items)
-            .field("max_chars", &self.max_chars)
-            .field("source_code", &self.source_code)
-            .field("target_code", &self.target_code)
-            .finish()
     }
 }
 

@@ -107,8 +107,9 @@ pub fn verdicts() -> Vec<(String, String, ResponseFormat)> {
     all
 }
 
-/// Settings of an OpenAI-compatible backend. `Debug` redacts the key.
-#[derive(Clone)]
+/// Settings of an OpenAI-compatible backend. `Debug` redacts the key
+/// ([`ApiKey`]'s own `Debug`).
+#[derive(Clone, Debug)]
 pub struct OpenAiSettings {
     /// The configured backend name (`openai`, `deepseek`, …), used in messages.
     pub name: String,
@@ -144,24 +145,6 @@ impl OpenAiSettings {
             temperature: None,
             response_format: None,
         }
-    }
-}
-
-impl fmt::Debug for OpenAiSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiSettings")
-            .field("name", &self.name)
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("key_setting", &self.key_setting)
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .field("concurrency", &self.concurrency)
-            .field("max_items", &self.max_items)
-            .field("max_chars", &self.max_chars)
-            .field("temperature", &self.temperature)
-            .field("response_format", &self.response_format)
-            .finish()
     }
 }
 
