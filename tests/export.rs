@@ -326,8 +326,7 @@ fn xml_survives_carriage_returns_and_control_characters() {
 }
 
 fn xmllint() -> Option<PathBuf> {
-    let found = Command::new("xmllint").arg("--version").output().is_ok();
-    found.then(|| PathBuf::from("xmllint"))
+    crate::common::require_tool(&["xmllint"], "apt-get install libxml2-utils")
 }
 
 /// Extracts `tmx14.dtd` from Debian's OmegaT package.
@@ -353,14 +352,18 @@ fn tmx_dtd(dir: &Path) -> Option<PathBuf> {
 #[test]
 fn tmx_is_valid_against_the_tmx14_dtd() {
     let Some(xmllint) = xmllint() else {
-        println!("SKIPPED: xmllint not found (apt-get install libxml2-utils)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let Some(dtd) = tmx_dtd(dir.path()) else {
-        println!("SKIPPED: tmx14.dtd not found (apt-get install omegat unzip)");
+    let dtd = tmx_dtd(dir.path());
+    if !crate::common::require(
+        dtd.is_some(),
+        "tmx14.dtd from OmegaT.jar",
+        "apt-get install omegat unzip",
+    ) {
         return;
-    };
+    }
+    let dtd = dtd.unwrap();
     let samples = [
         ("small.tmx", small()),
         ("sample.tmx", sample::sample_bitext(&sample())),
@@ -387,7 +390,6 @@ fn tmx_is_valid_against_the_tmx14_dtd() {
 #[test]
 fn xliff_is_well_formed_for_xmllint() {
     let Some(xmllint) = xmllint() else {
-        println!("SKIPPED: xmllint not found (apt-get install libxml2-utils)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -43,3 +43,48 @@ pub fn shared() -> Option<PathBuf> {
     let dir = root().join("../shared");
     dir.is_dir().then_some(dir)
 }
+
+/// Finds an external tool the test needs (a real client: xmllint, chromium, translate-toolkit,
+/// OmegaT, LibreOffice …). `candidates` are command names or absolute paths, tried in order.
+///
+/// When none is found: under CI (`CI` set, as `.ci/run` runs) the test fails, because `.ci/run`
+/// installs every tool the tests need and a missing one is a broken set-up, not a pass; on a
+/// developer's machine the test prints why it did not run and returns `None`.
+pub fn require_tool(candidates: &[&str], install_hint: &str) -> Option<PathBuf> {
+    let found = candidates.iter().find_map(|name| find_in_path(name));
+    if found.is_none() {
+        let msg = format!(
+            "none of {candidates:?} found; install with: {install_hint} (.ci/run does this)"
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("NOT RUN (not under CI): {msg}");
+    }
+    found
+}
+
+/// A condition the test needs besides a tool (a file inside a package, a Python module):
+/// fails under CI, returns `false` with a note elsewhere. See [`require_tool`].
+pub fn require(available: bool, what: &str, install_hint: &str) -> bool {
+    if !available {
+        let msg = format!("{what} not available; install with: {install_hint} (.ci/run does this)");
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("NOT RUN (not under CI): {msg}");
+    }
+    available
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::path::Path::new(name);
+    if path.is_absolute() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}

@@ -70,17 +70,10 @@ fn wrapper(page: &str, width: u32, height: u32, probe: bool) -> String {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .map(PathBuf::from)
+    crate::common::require_tool(
+        &["chromium", "chromium-browser", "google-chrome"],
+        "apt-get install chromium",
+    )
 }
 
 /// Runs headless Chromium on `page` with a fresh profile; kills it after two minutes.
@@ -165,7 +158,6 @@ fn measurements(dom: &str) -> serde_json::Value {
 #[test]
 fn html_in_headless_chromium() {
     let Some(browser) = chromium() else {
-        println!("SKIPPED: chromium not found (apt-get install chromium)");
         return;
     };
     let b = page_bitext();
