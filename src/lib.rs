@@ -20,6 +20,7 @@ pub mod glossary;
 pub mod model;
 pub mod pipeline;
 pub mod split;
+pub mod terms;
 pub mod util;
 
 pub use model::{
