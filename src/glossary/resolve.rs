@@ -1,7 +1,8 @@
 //! Which glossary files a command uses — one rule for `translate`, `align`, `check`,
-//! `terms` and `glossary`: `-g` files (repeatable; a directory means every `*.toml` in it)
-//! > `glossary` in `bitext.toml` > `glossary/zh-en.toml` in the current folder (or every
-//! `*.toml` in `./glossary/` when that file is absent); `--no-glossary` turns it off.
+//! `terms` and `glossary`. First `-g` files (repeatable; a directory means every `*.toml`
+//! in it), else `glossary` in `bitext.toml`, else `glossary/zh-en.toml` in the current
+//! folder (or every `*.toml` in `./glossary/` when that file is absent); `--no-glossary`
+//! turns it off.
 
 use super::{Glossary, GlossaryError};
 use std::path::{Path, PathBuf};
@@ -164,9 +165,15 @@ mod tests {
             (choice.paths, choice.origin),
             (vec![project.clone()], GlossaryOrigin::ProjectFolder)
         );
-        let choice = resolve(&[], &[other.clone()], false, dir.path()).unwrap();
+        let choice = resolve(&[], std::slice::from_ref(&other), false, dir.path()).unwrap();
         assert_eq!(choice.origin, GlossaryOrigin::Config);
-        let choice = resolve(&[other.clone()], &[project.clone()], false, dir.path()).unwrap();
+        let choice = resolve(
+            std::slice::from_ref(&other),
+            std::slice::from_ref(&project),
+            false,
+            dir.path(),
+        )
+        .unwrap();
         assert_eq!(
             (choice.paths, choice.origin),
             (vec![other.clone()], GlossaryOrigin::CommandLine)

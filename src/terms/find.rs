@@ -231,7 +231,7 @@ fn headed_name(
     let from = tags[start].byte_start;
     let source = &text[from..tags[i].byte_end];
     let n = source.chars().count();
-    if n < 3 || n > 24 || source == head.chinese {
+    if !(3..=24).contains(&n) || source == head.chinese {
         return None;
     }
     let named = tags[start..=i]
@@ -314,7 +314,7 @@ fn place(lex: &Lexicon, word: &str, tag: &str) -> Option<Found> {
     // A place without an administrative head: one the dictionary calls a district or
     // county (璧山, 江津), or one it does not know.
     let small = mentions(&lower(word), SMALL_PLACE);
-    if tag != "ns" || everyday(lex, word) || !(small || !lex.contains(word)) {
+    if tag != "ns" || everyday(lex, word) || (!small && lex.contains(word)) {
         return None;
     }
     // Two ordinary words jieba took for a place (重大意义).

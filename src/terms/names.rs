@@ -189,12 +189,13 @@ pub fn find_people(lex: &Lexicon, text: &str) -> Vec<Range<usize>> {
     let mut k = 0;
     while k < chars.len() {
         let (at, c) = chars[k];
-        if is_surname(lex, c) && anchored(text, at, lex) {
-            if let Some(len) = name_len(lex, text, at) {
-                found.push(at..at + len);
-                k += text[at..at + len].chars().count();
-                continue;
-            }
+        if is_surname(lex, c)
+            && anchored(text, at, lex)
+            && let Some(len) = name_len(lex, text, at)
+        {
+            found.push(at..at + len);
+            k += text[at..at + len].chars().count();
+            continue;
         }
         k += 1;
     }
@@ -312,7 +313,7 @@ fn byline_names(lex: &Lexicon, text: &str) -> Vec<Range<usize>> {
                 let is_name = (2..=4).contains(&n)
                     && first.is_some_and(|c| is_surname(lex, c))
                     && given_ok(lex, word)
-                    && !(lex.senses(word).is_some() && !lex.is_proper(word));
+                    && (lex.senses(word).is_none() || lex.is_proper(word));
                 if gap == 0 || !is_name {
                     break;
                 }
