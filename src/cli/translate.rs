@@ -224,14 +224,12 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     } else {
         Some(Cache::open(&super::cache::cache_dir(args.cache.clone())?)?)
     };
-    if let Some(cache) = &cache {
-        remember_probe_verdicts(cache)?;
-    }
     let options = Options {
         concurrency: spec.concurrency,
         batch_chars: args.batch_chars.map_or(0, |n| n as usize),
         rpm: spec.rpm,
         tpm: spec.tpm,
+        servers: pipeline::servers::default_path(),
         ..Options::default()
     };
     let bar = Bar::new();
@@ -244,7 +242,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     };
 
     if args.dry_run {
-        let plan = pipeline::run::plan_job(&job, &sources)?;
+        let plan = pipeline::plan_job(&job, &sources)?;
         let cost = spec
             .cost(plan.input_tokens, plan.output_tokens)
             .map(|c| format!(", estimated cost {c:.4}"))
@@ -284,9 +282,6 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
     });
     bar.bar.finish_and_clear();
-    if let Some(cache) = &cache {
-        save_probe_verdicts(cache)?;
-    }
     let outcome = match result {
         None => {
             eprintln!(
@@ -335,37 +330,4 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Prefix of the cache notes that hold OpenAI-compatible `response_format` probe verdicts,
-/// keyed by base URL and model.
-const PROBE_NOTE: &str = "openai-probe:";
-
-/// Loads the verdicts of earlier runs, so that a server is probed once, not once per run.
-fn remember_probe_verdicts(cache: &Cache) -> Result<()> {
-    for (key, value) in cache.notes(PROBE_NOTE)? {
-        let rest = &key[PROBE_NOTE.len()..];
-        let (Some((base_url, model)), Some(format)) = (
-            rest.split_once('\t'),
-            bitext::backend::openai::ResponseFormat::parse(&value),
-        ) else {
-            continue;
-        };
-        bitext::backend::openai::remember_verdict(base_url, model, format);
-    }
-    Ok(())
-}
-
-/// Stores the verdicts this run made (or used) for the next run.
-fn save_probe_verdicts(cache: &Cache) -> Result<()> {
-    let notes: Vec<(String, String)> = bitext::backend::openai::verdicts()
-        .into_iter()
-        .map(|(base_url, model, format)| {
-            (
-                format!("{PROBE_NOTE}{base_url}\t{model}"),
-                format.as_str().to_string(),
-            )
-        })
-        .collect();
-    Ok(cache.put_notes(&notes)?)
 }
