@@ -7,11 +7,12 @@
 //! 130 interrupted (Ctrl-C; everything answered is in the cache).
 
 use anyhow::{Context, Result, bail};
-use bitext::backend::{Backend, TermPair, registry};
+use bitext::backend::{Backend, registry};
 use bitext::cache::Cache;
 use bitext::config::{BackendSpec, Config, DefaultSource, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
 use bitext::glossary::Glossary;
+use bitext::model::TermPair;
 use bitext::pipeline::{
     self, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Source, Terms,
 };

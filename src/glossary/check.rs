@@ -1,7 +1,7 @@
 //! Checking renderings in the target: term plans before translation, annotations after.
 
 use super::{Glossary, Matcher, Term};
-use crate::backend::TermPair;
+use crate::model::TermPair;
 use crate::model::{Bitext, Flag, FlagCode, Severity, Span, TermHit};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};

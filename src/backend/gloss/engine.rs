@@ -4,7 +4,7 @@
 use super::lexicon::{Lexicon, is_cjk};
 use super::numbers::{fold_width, quantity_word, scan_numbers};
 use super::render::{Piece, punct_at, render};
-use crate::backend::TermPair;
+use crate::model::TermPair;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
