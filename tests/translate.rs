@@ -87,7 +87,7 @@ impl Scripted {
 }
 
 fn is_han(c: char) -> bool {
-    bitext::pipeline::qa::is_han(c)
+    bitext::text::is_han(c)
 }
 
 fn bad(detail: &str) -> BackendError {
