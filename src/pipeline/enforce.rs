@@ -4,8 +4,8 @@
 //! The pipeline sees the glossary only through [`Terms`], so that it can run without one
 //! ([`NoTerms`]) and be tested with a stand-in.
 
-use crate::backend::TermPair;
 use crate::glossary::{self, Glossary, Matcher, RenderingCache};
+use crate::model::TermPair;
 use crate::{Bitext, Flag, FlagCode, Severity};
 
 /// A glossary term planned for one segment: what the request asks for, and what enforcement
@@ -29,7 +29,7 @@ impl PlannedTerm {
     /// A planned term; `keep` is the entry's `keep` setting (see [`PlannedTerm::send`]).
     pub fn new(pair: TermPair, entry: usize, first_mention: bool, keep: bool) -> PlannedTerm {
         let identity = pair.source == pair.target;
-        let latin = !pair.source.chars().any(crate::pipeline::qa::is_han);
+        let latin = !pair.source.chars().any(crate::text::is_han);
         let send = !identity || (keep && !latin);
         PlannedTerm {
             pair,
