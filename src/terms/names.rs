@@ -4,6 +4,7 @@
 //! `bitext terms` and the offline gloss engine.
 
 use crate::backend::gloss::Lexicon;
+pub use crate::text::is_han;
 use std::ops::Range;
 
 /// Common surnames that CC-CEDICT does not mark as such (it marks most).
@@ -160,11 +161,6 @@ const NOT_GIVEN: &str = "的了在是和与说等也还就都则又将把被给�
 
 /// Words that mark a byline: the names after them are separated by spaces.
 const BYLINE_MARKS: &[&str] = &["记者", "通讯员", "摄影", "编辑", "实习生", "作者"];
-
-/// Whether `c` is a Han character (CJK Unified Ideographs and extensions).
-pub fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
 
 /// Whether `c` can start a person's name: a surname CC-CEDICT marks as one, or a common one.
 pub fn is_surname(lex: &Lexicon, c: char) -> bool {
