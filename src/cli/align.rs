@@ -6,7 +6,8 @@ use bitext::align::lexical::GlossaryTerms;
 use bitext::align::{self, Aligner, Dictionary};
 use bitext::backend::gloss::Lexicon;
 use bitext::export::{self, ExportOptions, Format};
-use bitext::glossary::Glossary;
+use bitext::glossary;
+use bitext::model::FlagCode;
 use bitext::model::{Meta, now_rfc3339};
 use bitext::{BlockKind, Segment, SegmentId, document, split};
 use clap::Args;
@@ -27,9 +28,10 @@ pub struct AlignArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Glossary files (TOML); their terms are lexical anchors. Later files override earlier.
-    #[arg(long = "glossary", short = 'g')]
-    glossaries: Vec<PathBuf>,
+    /// Glossaries: their terms are lexical anchors, and every pair is checked against them
+    /// (violations and term metrics in the output's flags and the summary).
+    #[command(flatten)]
+    glossary: super::GlossarySelection,
     /// Lexical bridge between the languages: `gloss` (the offline CC-CEDICT dictionary),
     /// `none` (length, numbers, Latin tokens and glossary terms only), or the name of a
     /// configured translation backend (`bitext backends`): the Chinese sentences are machine
@@ -65,7 +67,12 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
             Some(machine_translations(name, &zh, &args.bridge)?),
         ),
     };
-    let terms = load_terms(&args.glossaries)?;
+    let config = bitext::config::Config::load(None, &bitext::config::Env::process())?;
+    let choice = args.glossary.choose(&config.glossary)?;
+    let glossary = choice.load()?;
+    let terms = glossary
+        .clone()
+        .map(|g| Box::new(GlossaryTerms::new(g)) as Box<dyn align::TermSource>);
     let mut aligner = Aligner::new(dictionary, terms.as_deref());
     aligner.sources.translations = translations.as_deref();
     let en_texts: Vec<&str> = en.iter().map(|s| s.text.as_str()).collect();
@@ -79,7 +86,23 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
         tool: format!("bitext {}", env!("CARGO_PKG_VERSION")),
         ..Meta::default()
     };
-    let bitext = align::to_bitext(&zh, &en_texts, &links, meta);
+    let mut bitext = align::to_bitext(&zh, &en_texts, &links, meta);
+    let mut summary = format!("align: {} pairs; {}", bitext.pairs.len(), choice.describe());
+    if let Some(glossary) = &glossary {
+        // Every pair checked as translate checks its answers: flags in the output.
+        glossary::annotate(&mut bitext, glossary, &glossary.matcher());
+        let violations = bitext
+            .pairs
+            .iter()
+            .flat_map(|p| &p.flags)
+            .filter(|f| matches!(f.code, FlagCode::MissingTerm | FlagCode::FirstMention))
+            .count();
+        let metrics = glossary::term_metrics(&bitext, glossary);
+        summary.push_str(&format!(
+            "; {violations} violation{}; {metrics}",
+            if violations == 1 { "" } else { "s" }
+        ));
+    }
     let text = if args.links {
         align::links_tsv(&links)
     } else {
@@ -90,6 +113,7 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
             .with_context(|| format!("{}: cannot write", path.display()))?,
         None => super::print_stdout(&text)?,
     }
+    eprintln!("bitext: {summary}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -162,14 +186,6 @@ fn presplit(text: &str) -> Vec<Segment> {
 
 fn bridge_dictionary() -> Result<&'static dyn Dictionary> {
     Ok(Lexicon::global())
-}
-
-fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermSource>>> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let glossary = Glossary::load_layered(paths)?;
-    Ok(Some(Box::new(GlossaryTerms::new(glossary))))
 }
 
 /// Machine translations of the Chinese segments by backend `name`, in batches within the

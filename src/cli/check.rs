@@ -1,7 +1,10 @@
-//! `bitext check FILE [-g GLOSSARY]... [--strict]`
+//! `bitext check FILE [-g GLOSSARY]... [--strict] [--json] [--config FILE]`
 //!
 //! Verifies a bilingual file against the glossary and prints one line per violation:
-//! `FILE:ID: missing "Liangjiang New Area" for 两江新区`.
+//! `FILE:ID: missing "Liangjiang New Area" for 两江新区`, then on stderr the glossary used
+//! and the term metrics (success rate and consistency, docs/glossary.md). `--json` prints
+//! the whole report as JSON instead (violations, metrics, per segment: required, found,
+//! missing).
 //!
 //! Input: a `bitext/1` JSON file, or a TSV whose header names `id`, `source` and `target`
 //! columns (any order, other columns ignored; fields unescaped as bitext writes them).
@@ -12,7 +15,7 @@
 //! exits 1. 2 when the file or a glossary cannot be read.
 
 use anyhow::{Context as _, Result, bail};
-use bitext::glossary::{self, Glossary};
+use bitext::glossary;
 use bitext::model::{Bitext, BlockKind, FlagCode, Meta, Origin, Pair, SegmentId};
 use clap::Args;
 use std::fmt::Write as _;
@@ -28,12 +31,28 @@ violation); 2 when the file or a glossary cannot be read."
 pub struct CheckArgs {
     /// The bilingual file: bitext/1 JSON, or TSV with id, source and target columns.
     file: PathBuf,
-    /// Glossary file; repeat to layer several (later wins). Default: glossary/zh-en.toml.
-    #[arg(short = 'g', long = "glossary", value_name = "FILE")]
-    glossary: Vec<PathBuf>,
+    #[command(flatten)]
+    glossary: super::GlossarySelection,
     /// Fail (exit 1) on every violation, including first-mention forms.
     #[arg(long)]
     strict: bool,
+    /// Print the report (violations, term metrics, per-segment counts) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Configuration file (its `glossary` list is used when no -g is given).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The `--json` report.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    file: String,
+    glossaries: Vec<String>,
+    pairs: usize,
+    violations: &'a [glossary::Violation],
+    #[serde(flatten)]
+    metrics: &'a glossary::TermMetrics,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
@@ -47,16 +66,41 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode> {
-    let paths = super::glossary::glossary_paths(&args.glossary);
-    let glossary = Glossary::load_layered(&paths)?;
+    let config =
+        bitext::config::Config::load(args.config.as_deref(), &bitext::config::Env::process())?;
+    let choice = args.glossary.choose(&config.glossary)?;
+    let Some(glossary) = choice.load()? else {
+        bail!(
+            "no glossary to check against: pass -g FILE, set `glossary` in bitext.toml or add \
+             {}",
+            glossary::DEFAULT_GLOSSARY
+        );
+    };
     let bitext = read_bilingual(&args.file)?;
     let violations = glossary::check(&bitext, &glossary);
+    let metrics = glossary::term_metrics(&bitext, &glossary);
     let name = args.file.display();
     let mut out = String::new();
-    for v in &violations {
-        writeln!(out, "{name}:{}: {}", v.pair_id, v.message)?;
+    if args.json {
+        let report = Report {
+            file: name.to_string(),
+            glossaries: choice
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            pairs: bitext.pairs.len(),
+            violations: &violations,
+            metrics: &metrics,
+        };
+        out = serde_json::to_string_pretty(&report)? + "\n";
+    } else {
+        for v in &violations {
+            writeln!(out, "{name}:{}: {}", v.pair_id, v.message)?;
+        }
     }
     super::print_stdout(&out)?;
+    eprintln!("check: {}; {metrics}", choice.describe());
     let missing = violations
         .iter()
         .filter(|v| v.code == FlagCode::MissingTerm)

@@ -12,13 +12,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The glossary used when no `-g` is given.
-pub const DEFAULT_GLOSSARY: &str = "glossary/zh-en.toml";
+use bitext::glossary::DEFAULT_GLOSSARY;
 
 #[derive(Debug, Args)]
 pub struct GlossaryArgs {
     /// Glossary file; repeat to layer several (later files win on the same source). Edits go
-    /// to the last one. Default: glossary/zh-en.toml.
+    /// to the last one. Default: `glossary` in bitext.toml, else ./glossary/zh-en.toml (or
+    /// every *.toml in ./glossary/), else glossary/zh-en.toml is created by `add`/`import`.
     #[arg(short = 'g', long = "glossary", global = true, value_name = "FILE")]
     glossary: Vec<PathBuf>,
     #[command(subcommand)]
@@ -125,17 +125,24 @@ enum FindFormat {
     Json,
 }
 
-/// The glossary files to use: the `-g` arguments or the default.
-pub fn glossary_paths(given: &[PathBuf]) -> Vec<PathBuf> {
-    if given.is_empty() {
+/// The glossary files to use: the `-g` arguments (which `add` and `import` may create),
+/// else the one rule of `bitext::glossary::resolve` (config, then the project folder), else
+/// `glossary/zh-en.toml` to be created.
+pub fn glossary_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
+    }
+    let config = bitext::config::Config::load(None, &bitext::config::Env::process())?;
+    let choice = bitext::glossary::resolve(&[], &config.glossary, false, Path::new("."))?;
+    Ok(if choice.paths.is_empty() {
         vec![PathBuf::from(DEFAULT_GLOSSARY)]
     } else {
-        given.to_vec()
-    }
+        choice.paths
+    })
 }
 
 pub fn run(args: GlossaryArgs) -> Result<ExitCode> {
-    let paths = glossary_paths(&args.glossary);
+    let paths = glossary_paths(&args.glossary)?;
     let edit_path = paths.last().expect("at least one path").clone();
     match args.command {
         GlossaryCommand::List { format } => list(&Glossary::load_layered(&paths)?, format),

@@ -11,8 +11,9 @@ use bitext::backend::{Backend, registry};
 use bitext::cache::Cache;
 use bitext::config::{BackendSpec, Config, DefaultSource, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
-use bitext::glossary::Glossary;
+use bitext::glossary::{Glossary, GlossaryChoice};
 use bitext::model::TermPair;
+use bitext::model::{Bitext, Meta};
 use bitext::pipeline::{
     self, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Source, Terms,
 };
@@ -40,9 +41,8 @@ pub struct TranslateArgs {
     /// Model name, for backends that have models.
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
-    /// Glossary files, later ones override earlier ones (default: the config's `glossary`).
-    #[arg(short, long = "glossary", value_name = "GLOSSARY")]
-    glossaries: Vec<PathBuf>,
+    #[command(flatten)]
+    glossary: super::GlossarySelection,
     /// Requests in flight at most (default: the backend's).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     concurrency: Option<u32>,
@@ -167,6 +167,8 @@ pub struct Plan {
     /// Where the backend's name came from (a fallback to `gloss` gets a note).
     pub default_source: DefaultSource,
     pub glossary: Option<Glossary>,
+    /// Which glossary files, and why (named in the summary).
+    pub glossary_choice: GlossaryChoice,
     /// The translation memory's folder; `None` for `--no-cache`.
     pub cache_dir: Option<PathBuf>,
     pub options: Options,
@@ -189,16 +191,8 @@ impl Plan {
         };
         let (backend_name, default_source) = config.default_name(env, &overrides);
         let spec = config.resolve(Some(&backend_name), env, &overrides)?;
-        let glossary_paths = if args.glossaries.is_empty() {
-            config.glossary.clone()
-        } else {
-            args.glossaries.clone()
-        };
-        let glossary = if glossary_paths.is_empty() {
-            None
-        } else {
-            Some(Glossary::load_layered(&glossary_paths)?)
-        };
+        let glossary_choice = args.glossary.choose(&config.glossary)?;
+        let glossary = glossary_choice.load()?;
         let format = args.out.resolve_format(Some(Format::Json))?;
         let export_options = args.out.options()?;
         let destinations = destinations(&args, format)?;
@@ -224,6 +218,7 @@ impl Plan {
             spec,
             default_source,
             glossary,
+            glossary_choice,
             cache_dir,
             options,
             dry_run: args.dry_run,
@@ -345,7 +340,25 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     };
     write_outputs(&plan, &outcome)?;
     eprintln!("bitext: {}", outcome.report);
+    eprintln!("bitext: {}", summary_terms(&plan, &outcome));
     Ok(exit_code(&plan, &outcome.report))
+}
+
+/// The glossary files used and, with a glossary, the term metrics over every output:
+/// `glossary: glossary/zh-en.toml (project folder); terms: 52/54 rendered (96.3%), …`.
+fn summary_terms(plan: &Plan, outcome: &Outcome) -> String {
+    let mut line = plan.glossary_choice.describe();
+    if let Some(glossary) = &plan.glossary {
+        let mut all = Bitext::new("zh-CN", "en", Meta::default());
+        for bitext in &outcome.bitexts {
+            all.pairs.extend(bitext.pairs.iter().cloned());
+        }
+        line.push_str(&format!(
+            "; {}",
+            bitext::glossary::term_metrics(&all, glossary)
+        ));
+    }
+    line
 }
 
 /// The `--dry-run` listing: totals, then one line per request.

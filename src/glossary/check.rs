@@ -79,12 +79,12 @@ fn rendering_pattern(text: &str) -> String {
 }
 
 /// A compiled set of renderings for one term and mention kind.
-struct Renderings {
+pub(super) struct Renderings {
     regex: Option<Regex>,
 }
 
 impl Renderings {
-    fn new(term: &Term, first_mention: bool) -> Renderings {
+    pub(super) fn new(term: &Term, first_mention: bool) -> Renderings {
         let list = candidates(term, first_mention);
         if list.is_empty() {
             return Renderings { regex: None };
@@ -101,7 +101,7 @@ impl Renderings {
         }
     }
 
-    fn find_all(&self, target: &str) -> Vec<Span> {
+    pub(super) fn find_all(&self, target: &str) -> Vec<Span> {
         self.regex.as_ref().map_or_else(Vec::new, |re| {
             re.find_iter(target)
                 .map(|m| Span::new(m.start(), m.end()))

@@ -37,6 +37,7 @@ pub mod fold;
 mod interchange;
 mod lint;
 mod matcher;
+mod metrics;
 mod resolve;
 
 pub use check::{
@@ -47,6 +48,7 @@ pub use edit::{AddOutcome, EditError, NewTerm, add_term, add_terms, remove_term}
 pub use interchange::{ExchangeFormat, export, import};
 pub use lint::{Finding, lint};
 pub use matcher::{Matcher, TermMatch};
+pub use metrics::{SegmentTerms, TermMetrics, term_metrics};
 pub use resolve::{DEFAULT_GLOSSARY, GlossaryChoice, GlossaryOrigin, resolve};
 
 pub(crate) use crate::text::line_col;
