@@ -493,9 +493,15 @@ fn check_tsv_with_violations_exits_1() {
          violations.tsv:b2.s1: missing \"Western (Chongqing) Science City\" for 西部(重庆)科学城\n\
          violations.tsv:b2.s2: first mention of 渝新欧 should be \"Chongqing-Xinjiang-Europe (Yuxinou) railway\"\n"
     );
+    // Six required occurrences (两江新区, 重庆, 上合组织, 智博会, 西部（重庆）科学城, 渝新欧), five
+    // rendered; consistency over those six terms: five 1/1, 西部（重庆）科学城 0/1 → 5/6.
     assert_eq!(
         stderr(&out),
-        "check: 3 violations (1 missing, 2 first mention) in 4 pairs\n"
+        format!(
+            "check: 3 violations (1 missing, 2 first mention) in 4 pairs\n\
+             check: glossary: {} (-g); terms: 5/6 rendered (83.3%), consistency 83.3%\n",
+            glossary().display()
+        )
     );
 }
 

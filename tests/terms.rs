@@ -363,3 +363,95 @@ fn bad_input_and_empty_lists() {
         "今天天气很好。我们去公园散步。\n"
     );
 }
+
+#[test]
+fn translate_in_the_project_folder_uses_its_glossary_then_passes_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sample.json");
+    let run = bitext()
+        .args(["translate", "--no-cache", "-o"])
+        .arg(&out)
+        .arg(sample())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("bitext: glossary: glossary/zh-en.toml (project folder); terms: "),
+        "{stderr}"
+    );
+    bitext()
+        .args(["check", "--strict"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json = bitext()
+        .args(["check", "--json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["glossaries"][0], "glossary/zh-en.toml");
+    assert_eq!(report["required"], report["found"]);
+    assert_eq!(report["success_rate"], 1.0);
+    let segments = report["segments"].as_array().unwrap();
+    assert!(segments.len() > 20);
+    assert!(
+        segments
+            .iter()
+            .all(|s| s["missing"].as_array().unwrap().is_empty())
+    );
+    // --no-glossary: none, and said so.
+    let run = bitext()
+        .args(["translate", "--no-cache", "--no-glossary", "-o"])
+        .arg(dir.path().join("plain.json"))
+        .arg(fixture("chengdu-railway.zh.md"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).contains("bitext: glossary: none"));
+}
+
+#[test]
+fn align_checks_every_pair_against_the_glossary() {
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("a.zh.txt");
+    let en = dir.path().join("a.en.txt");
+    std::fs::write(&zh, "两江新区发展很快。\n上合组织国家参加。\n").unwrap();
+    std::fs::write(
+        &en,
+        "Liangjiang grows fast.\nThe SCO countries took part.\n",
+    )
+    .unwrap();
+    let out = bitext()
+        .args(["align", "--presplit", "-f", "json", "-g"])
+        .arg(glossary())
+        .arg(&zh)
+        .arg(&en)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // 两江新区 is missing its rendering; 上合组织's first mention is not spelled out.
+    assert!(
+        stderr.contains("; 2 violations; terms: 1/2 rendered (50.0%)"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flags: Vec<&str> = json["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["flags"].as_array().unwrap().iter())
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(flags, ["missing_term", "first_mention"]);
+}

@@ -869,7 +869,12 @@ async fn cli_sample_in_batches_then_second_run_sends_nothing() {
         );
     }
     // The summary line.
-    let summary = run.stderr.lines().last().unwrap();
+    let mut tail = run.stderr.lines().rev();
+    let (glossary_line, summary) = (tail.next().unwrap(), tail.next().unwrap());
+    assert!(
+        glossary_line.starts_with("bitext: glossary: "),
+        "{glossary_line}"
+    );
     assert!(
         summary.starts_with(&format!(
             "bitext: 74 segments (0 cached), {first_requests} requests (0 retries), tokens "

@@ -100,7 +100,6 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         }
     }
     super::print_stdout(&out)?;
-    eprintln!("check: {}; {metrics}", choice.describe());
     let missing = violations
         .iter()
         .filter(|v| v.code == FlagCode::MissingTerm)
@@ -113,6 +112,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
             bitext.pairs.len()
         );
     }
+    eprintln!("check: {}; {metrics}", choice.describe());
     let failed = missing > 0 || (args.strict && !violations.is_empty());
     Ok(if failed {
         ExitCode::from(1)

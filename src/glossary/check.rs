@@ -25,7 +25,7 @@ pub struct Violation {
 /// The renderings that count for an occurrence: for `keep` the source (and alternates); for
 /// a first mention of an entry with `first`, only `first`; otherwise target, first and
 /// alternates.
-fn candidates(term: &Term, first_mention: bool) -> Vec<&str> {
+pub(super) fn candidates(term: &Term, first_mention: bool) -> Vec<&str> {
     let mut list: Vec<&str> = Vec::new();
     if term.keep {
         list.push(&term.source);
@@ -48,7 +48,7 @@ fn is_word(c: char) -> bool {
 }
 
 /// One rendering as a regex: whole words, flexible spaces and dashes, `'s`/`s` endings.
-fn rendering_pattern(text: &str) -> String {
+pub(super) fn rendering_pattern(text: &str) -> String {
     let text = text.trim();
     let mut pattern = String::new();
     if text.chars().next().is_some_and(is_word) {
@@ -79,12 +79,12 @@ fn rendering_pattern(text: &str) -> String {
 }
 
 /// A compiled set of renderings for one term and mention kind.
-pub(super) struct Renderings {
+struct Renderings {
     regex: Option<Regex>,
 }
 
 impl Renderings {
-    pub(super) fn new(term: &Term, first_mention: bool) -> Renderings {
+    fn new(term: &Term, first_mention: bool) -> Renderings {
         let list = candidates(term, first_mention);
         if list.is_empty() {
             return Renderings { regex: None };
@@ -101,7 +101,7 @@ impl Renderings {
         }
     }
 
-    pub(super) fn find_all(&self, target: &str) -> Vec<Span> {
+    fn find_all(&self, target: &str) -> Vec<Span> {
         self.regex.as_ref().map_or_else(Vec::new, |re| {
             re.find_iter(target)
                 .map(|m| Span::new(m.start(), m.end()))

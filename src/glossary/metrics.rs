@@ -10,12 +10,14 @@
 //! - **Term consistency**: for each source term, the share of its occurrences rendered with
 //!   its most frequent accepted rendering, averaged over the terms that occur.
 //!
-//! Longer renderings claim their place in the target first, then shorter ones take what is
-//! left, each occurrence the leftmost free match.
+//! Each occurrence may take any match of any of its term's renderings; the occurrences of a
+//! segment are then assigned non-overlapping matches so that as many as possible are
+//! rendered (an exact search; segments hold a handful of terms).
 
-use super::check::Renderings;
-use super::{Glossary, Matcher};
+use super::check::{candidates, rendering_pattern};
+use super::{Glossary, Matcher, Term};
 use crate::model::{Bitext, Span};
+use regex::Regex;
 use std::collections::HashMap;
 
 /// What one segment required and what its target rendered.
@@ -64,7 +66,7 @@ impl std::fmt::Display for TermMetrics {
 /// Measures term success and consistency of a bilingual document against a glossary.
 pub fn term_metrics(bitext: &Bitext, glossary: &Glossary) -> TermMetrics {
     let matcher: Matcher = glossary.matcher();
-    let mut compiled: HashMap<usize, Renderings> = HashMap::new();
+    let mut compiled: HashMap<usize, Vec<Regex>> = HashMap::new();
     // Per term: rendering → occurrences, and all occurrences.
     let mut per_term: HashMap<usize, (HashMap<String, usize>, usize)> = HashMap::new();
     let mut segments = Vec::new();
@@ -78,41 +80,40 @@ pub fn term_metrics(bitext: &Bitext, glossary: &Glossary) -> TermMetrics {
         if matches.is_empty() {
             continue;
         }
-        // Candidate target spans of each occurrence.
-        let mut occurrences: Vec<(usize, Vec<Span>, usize)> = Vec::new();
-        for (k, m) in matches.iter().enumerate() {
-            let term = &glossary.terms[m.term];
-            let spans = compiled
-                .entry(m.term)
-                .or_insert_with(|| Renderings::new(term, false))
-                .find_all(&pair.target);
-            occurrences.push((m.term, spans, k));
-        }
-        // Longest renderings claim first; ties in source order.
-        let mut order: Vec<usize> = (0..occurrences.len()).collect();
-        let longest =
-            |o: &(usize, Vec<Span>, usize)| o.1.iter().map(|s| s.end - s.start).max().unwrap_or(0);
-        order.sort_by_key(|&i| (std::cmp::Reverse(longest(&occurrences[i])), i));
-        let mut taken: Vec<Span> = Vec::new();
-        let mut rendered: Vec<Option<String>> = vec![None; occurrences.len()];
-        for i in order {
-            let free = occurrences[i]
-                .1
-                .iter()
-                .find(|s| taken.iter().all(|t| s.end <= t.start || s.start >= t.end))
-                .copied();
-            if let Some(span) = free {
-                taken.push(span);
-                rendered[i] = Some(rendering_key(&pair.target[span.start..span.end]));
-            }
-        }
+        // Every target span each occurrence could take.
+        let options: Vec<Vec<Span>> = matches
+            .iter()
+            .map(|m| {
+                let regexes = compiled
+                    .entry(m.term)
+                    .or_insert_with(|| rendering_regexes(&glossary.terms[m.term]));
+                let mut spans: Vec<Span> = regexes
+                    .iter()
+                    .flat_map(|re| re.find_iter(&pair.target))
+                    .map(|f| Span::new(f.start(), f.end()))
+                    .collect();
+                spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+                spans.dedup();
+                spans
+            })
+            .collect();
+        let assigned = assign(&options);
+        let rendered: Vec<Option<String>> = assigned
+            .iter()
+            .map(|a| a.map(|span| rendering_key(&pair.target[span.start..span.end])))
+            .collect();
+        let occurrences: Vec<(usize, usize)> = matches
+            .iter()
+            .enumerate()
+            .map(|(k, m)| (m.term, k))
+            .collect();
         let mut segment = SegmentTerms {
             id: pair.id.clone(),
             required: occurrences.len(),
             found: 0,
             missing: Vec::new(),
         };
-        for ((term, _, k), rendering) in occurrences.iter().zip(rendered) {
+        for ((term, k), rendering) in occurrences.iter().zip(rendered) {
             let entry = per_term.entry(*term).or_default();
             entry.1 += 1;
             match rendering {
@@ -149,6 +150,97 @@ pub fn term_metrics(bitext: &Bitext, glossary: &Glossary) -> TermMetrics {
         consistency,
         segments,
     }
+}
+
+/// One regex per accepted rendering of a term (any mention: target, first, alternates).
+fn rendering_regexes(term: &Term) -> Vec<Regex> {
+    let case = if term.case_sensitive || term.keep {
+        ""
+    } else {
+        "(?i)"
+    };
+    candidates(term, false)
+        .iter()
+        .filter_map(|r| Regex::new(&format!("{case}{}", rendering_pattern(r))).ok())
+        .collect()
+}
+
+/// The largest set of occurrences that can each take one of their spans with no two spans
+/// overlapping (among those, the one covering the most target text, so a longer term keeps
+/// its rendering over a shorter term inside it): depth-first search over the occurrences
+/// with the fewest options first, within a step budget (then the best found so far).
+fn assign(options: &[Vec<Span>]) -> Vec<Option<Span>> {
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    order.sort_by_key(|&i| options[i].len());
+    let mut current = vec![None; options.len()];
+    let mut best = current.clone();
+    let mut best_score = (0, 0);
+    let mut budget = 200_000u32;
+    search(
+        options,
+        &order,
+        0,
+        (0, 0),
+        &mut current,
+        &mut best,
+        &mut best_score,
+        &mut budget,
+    );
+    best
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search(
+    options: &[Vec<Span>],
+    order: &[usize],
+    depth: usize,
+    score: (usize, usize),
+    current: &mut Vec<Option<Span>>,
+    best: &mut Vec<Option<Span>>,
+    best_score: &mut (usize, usize),
+    budget: &mut u32,
+) {
+    if score > *best_score {
+        *best_score = score;
+        best.clone_from(current);
+    }
+    if depth == order.len() || score.0 + (order.len() - depth) < best_score.0 || *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    let i = order[depth];
+    for &span in &options[i] {
+        let free = current
+            .iter()
+            .flatten()
+            .all(|t| span.end <= t.start || span.start >= t.end);
+        if free {
+            current[i] = Some(span);
+            let next = (score.0 + 1, score.1 + span.end - span.start);
+            search(
+                options,
+                order,
+                depth + 1,
+                next,
+                current,
+                best,
+                best_score,
+                budget,
+            );
+            current[i] = None;
+        }
+    }
+    // Or leave this occurrence unrendered.
+    search(
+        options,
+        order,
+        depth + 1,
+        score,
+        current,
+        best,
+        best_score,
+        budget,
+    );
 }
 
 /// A rendering as counted for consistency: lower case, spaces collapsed, a plural or
