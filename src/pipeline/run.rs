@@ -8,7 +8,7 @@
 
 use super::enforce::{self, Terms};
 use super::plan::{self, PackItem, Plan, PlannedBatch};
-use super::{Options, Progress, RunReport, Source, estimate_tokens, qa};
+use super::{Article, Options, Progress, RunReport, estimate_tokens, qa};
 use crate::backend::{Backend, BackendError, BackendInfo, Batch, Context, Item, TermPair, Usage};
 use crate::cache::{Cache, CacheError, CacheKey, Entry};
 use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
@@ -103,7 +103,7 @@ impl Prepared {
     }
 }
 
-fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
+fn prepare(job: &Job<'_>, sources: &[Article]) -> Result<Prepared, CacheError> {
     let info = job.backend.info();
     let mut units = Vec::new();
     let mut docs = Vec::new();
@@ -197,7 +197,7 @@ fn block_of(id: &str) -> u32 {
 }
 
 /// Plans a job without sending anything (`--dry-run`): cache hits, batches, token estimates.
-pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
+pub fn plan_job(job: &Job<'_>, sources: &[Article]) -> Result<Plan, CacheError> {
     let prepared = prepare(job, sources)?;
     let send = prepared.to_send();
     let batches = pack_units(&prepared, &send, &job.options);
@@ -237,7 +237,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
             plan.output_tokens += output + 8;
         }
         plan.batches.push(PlannedBatch {
-            source: sources[prepared.units[batch[0]].doc].name.clone(),
+            article: sources[prepared.units[batch[0]].doc].name.clone(),
             ids: batch
                 .iter()
                 .map(|&u| prepared.units[u].id.clone())
@@ -251,7 +251,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
 /// Shared state of a running job.
 struct Runner<'a> {
     job: &'a Job<'a>,
-    sources: &'a [Source],
+    sources: &'a [Article],
     units: Vec<Unit>,
     /// Units with the same key as a sent unit, which get its answer.
     followers: std::collections::HashMap<usize, Vec<usize>>,
@@ -784,7 +784,7 @@ fn split_usage(usage: Usage, batch: &Batch) -> Vec<Usage> {
 }
 
 /// Runs a job over `sources`: returns one bitext per source (in order) and the report.
-pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineError> {
+pub async fn run(job: &Job<'_>, sources: &[Article]) -> Result<Outcome, PipelineError> {
     let started = Instant::now();
     let prepared = prepare(job, sources)?;
     let info = prepared.info.clone();
