@@ -2,7 +2,7 @@
 //! [--presplit] [--links]`
 
 use anyhow::{Context, Result, bail};
-use bitext::align::lexical::GlossaryTerms;
+use bitext::align::lexical::GlossaryAnchors;
 use bitext::align::{self, Aligner, Dictionary};
 use bitext::backend::gloss::Lexicon;
 use bitext::export::{self, ExportOptions, Format};
@@ -72,9 +72,9 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     let glossary = choice.load()?;
     let terms = glossary
         .clone()
-        .map(|g| Box::new(GlossaryTerms::new(g)) as Box<dyn align::TermSource>);
+        .map(|g| Box::new(GlossaryAnchors::new(g)) as Box<dyn align::TermAnchors>);
     let mut aligner = Aligner::new(dictionary, terms.as_deref());
-    aligner.sources.translations = translations.as_deref();
+    aligner.evidence.translations = translations.as_deref();
     let en_texts: Vec<&str> = en.iter().map(|s| s.text.as_str()).collect();
     let links = aligner.align(&zh_texts, &en_texts);
     let meta = Meta {
