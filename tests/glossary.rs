@@ -330,7 +330,7 @@ fn lint_reports_and_fails_on_errors() {
 
 #[test]
 fn export_formats() {
-    for format in ["tsv", "csv", "tbx"] {
+    for format in ["tsv", "csv", "tbx", "tbx3"] {
         let out = bitext()
             .args(["glossary", "export", "--format", format, "-g"])
             .arg(fixture("commented.toml"))
@@ -343,7 +343,7 @@ fn export_formats() {
 
 #[test]
 fn import_of_export_gives_the_same_glossary() {
-    for format in ["tsv", "csv", "tbx"] {
+    for format in ["tsv", "csv", "tbx", "tbx3"] {
         let dir = tempfile::tempdir().unwrap();
         let exported = dir.path().join(format!("terms.{format}"));
         let out = bitext()
