@@ -64,10 +64,23 @@ pub fn write_output(output: Option<&Path>, text: &str) -> Result<()> {
 /// the reader's warnings (a file whose language sides were settled from its content).
 pub fn read_bilingual(path: &Path) -> Result<Loaded> {
     let text = read_text(path)?;
-    let extension = (!is_stdio(path))
+    parse_bilingual(&text, path)
+}
+
+fn extension(path: &Path) -> Option<&str> {
+    (!is_stdio(path))
         .then(|| path.extension().and_then(|e| e.to_str()))
-        .flatten();
-    let loaded = bilingual::read(&text, &input_name(path), extension)?;
+        .flatten()
+}
+
+/// Whether the text read from `path` is a bilingual file (rather than, say, a plain text).
+pub fn is_bilingual(text: &str, path: &Path) -> bool {
+    bilingual::detect(text, extension(path)).is_some()
+}
+
+/// [`read_bilingual`] on text already read from `path`.
+pub fn parse_bilingual(text: &str, path: &Path) -> Result<Loaded> {
+    let loaded = bilingual::read(text, &input_name(path), extension(path))?;
     for warning in &loaded.warnings {
         eprintln!("bitext: warning: {warning}");
     }

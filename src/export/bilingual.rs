@@ -133,6 +133,13 @@ fn readable(format: Format) -> bool {
 /// `name` is used in messages; `extension` (without the dot) helps only when the content says
 /// nothing. A file in none of the formats is an error naming them.
 pub fn read(text: &str, name: &str, extension: Option<&str>) -> Result<Loaded, ExportError> {
+    if text.trim_start_matches('\u{FEFF}').trim().is_empty() {
+        return Err(ExportError::Parse {
+            name: name.to_string(),
+            line: 1,
+            message: format!("empty file: not a bilingual file bitext reads ({READABLE})"),
+        });
+    }
     let Some(format) = detect(text, extension) else {
         return Err(ExportError::Parse {
             name: name.to_string(),

@@ -150,12 +150,11 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                 let attr = |key: &str| attribute(e, key, name, text, offset);
                 match tag.as_str() {
                     "xliff" => seen_root = true,
-                    "file" => {
-                        if bitext.source_lang.is_empty() {
-                            bitext.source_lang = attr("source-language")?.unwrap_or_default();
-                            bitext.target_lang = attr("target-language")?.unwrap_or_default();
-                            bitext.meta.source_file = attr("original")?;
-                        }
+                    // The first file names the languages (one bitext per article).
+                    "file" if bitext.source_lang.is_empty() => {
+                        bitext.source_lang = attr("source-language")?.unwrap_or_default();
+                        bitext.target_lang = attr("target-language")?.unwrap_or_default();
+                        bitext.meta.source_file = attr("original")?;
                     }
                     "group" => {
                         let id = attr("id")?.unwrap_or_default();

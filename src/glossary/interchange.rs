@@ -4,7 +4,8 @@
 //!   `#` are comments. bitext adds three optional columns that OmegaT ignores, so that
 //!   `import(export(g)) == g`: `first`, `alternates` (separated by `|`, a literal `|` or `\`
 //!   escaped with `\`) and flags (`keep`, `case_sensitive`, comma-separated). Fields use the
-//!   escaping of [`crate::util::escape_tsv`].
+//!   escaping of [`crate::util::escape_tsv`]. (A `keep` term without a target has an empty
+//!   target field, which OmegaT skips; the TBX export carries it.)
 //! * CSV: a header naming the columns; `source` and `target` are required, `note` (or
 //!   `comment`), `first`, `alternates`, `keep`, `case_sensitive` optional, in any order.
 //! * TBX ([`ExchangeFormat::Tbx`]): TBX-Basic in the TBX 2 / ISO 30042:2008 structure
