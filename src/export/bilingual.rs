@@ -12,6 +12,7 @@
 
 use super::{ExportError, Format, tmx, tsv, xliff, xliff12};
 use crate::model::Bitext;
+use crate::text::han_share;
 use std::fmt;
 
 /// The formats [`read`] accepts, for messages.
@@ -170,24 +171,6 @@ pub fn read(text: &str, name: &str, extension: Option<&str>) -> Result<Loaded, E
 enum Side {
     Source,
     Target,
-}
-
-/// Han characters over Han characters plus other letters, in `texts`.
-fn han_share<'a>(texts: impl Iterator<Item = &'a str>) -> f64 {
-    let (mut han, mut letters) = (0usize, 0usize);
-    for c in texts.flat_map(str::chars) {
-        if crate::pipeline::qa::is_han(c) {
-            han += 1;
-            letters += 1;
-        } else if c.is_alphabetic() {
-            letters += 1;
-        }
-    }
-    if letters == 0 {
-        0.0
-    } else {
-        han as f64 / letters as f64
-    }
 }
 
 /// The Chinese side when the content is clear about it: one side at least 30 % Han, the other

@@ -657,27 +657,14 @@ struct Sides {
     target: String,
 }
 
-/// Han characters over all letters in the terms labelled `code`.
+/// The share of Han characters in the terms labelled `code`.
 fn han_share(concepts: &[Concept], code: &str) -> f64 {
-    let (mut han, mut letters) = (0usize, 0usize);
     let terms = concepts
         .iter()
         .flat_map(|c| &c.langs)
         .filter(|(l, _)| primary(l) == code)
         .flat_map(|(_, secs)| secs);
-    for c in terms.flat_map(|sec| sec.term.chars()) {
-        if crate::pipeline::qa::is_han(c) {
-            han += 1;
-            letters += 1;
-        } else if c.is_alphabetic() {
-            letters += 1;
-        }
-    }
-    if letters == 0 {
-        0.0
-    } else {
-        han as f64 / letters as f64
-    }
+    crate::text::han_share(terms.map(|sec| sec.term.as_str()))
 }
 
 /// Chooses the source and target languages by label, checked against the text: when the
