@@ -11,4 +11,5 @@ mod harness;
 mod interchange;
 mod sim;
 mod split;
+mod terms;
 mod translate;

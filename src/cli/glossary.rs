@@ -70,8 +70,9 @@ enum GlossaryCommand {
     /// standard input.
     Import {
         file: PathBuf,
-        /// Default: from the file extension (.tsv/.txt, .csv, .tbx/.xml), else the content.
-        /// `tbx` and `tbx3` both read either TBX version.
+        /// Default: from the file extension (.toml glossary entries, e.g. reviewed `bitext terms
+        /// -f toml` output; .tsv/.txt, .csv, .tbx/.xml), else the content. `tbx` and `tbx3`
+        /// both read either TBX version.
         #[arg(long, short, value_enum)]
         format: Option<FileFormat>,
         /// Update entries that already exist instead of failing.
@@ -332,6 +333,12 @@ fn import(
     format: Option<FileFormat>,
     force: bool,
 ) -> Result<ExitCode> {
+    // A `[[term]]` file in the glossary format (`bitext terms -f toml`, reviewed).
+    if format.is_none() && file.extension().is_some_and(|e| e == "toml") {
+        let reviewed = Glossary::load(file)?;
+        let new: Vec<NewTerm> = reviewed.terms.iter().map(NewTerm::from).collect();
+        return add_imported(glossary_path, &new, force);
+    }
     let name = super::io::input_name(file);
     let text = super::io::read_text(file)?;
     let format: ExchangeFormat = match format {
@@ -339,7 +346,9 @@ fn import(
         None => ExchangeFormat::from_path(file)
             .or_else(|| ExchangeFormat::detect(&text))
             .with_context(|| {
-                format!("{name}: cannot tell the format; use --format tsv|csv|tbx|tbx3")
+                format!(
+                    "{name}: cannot tell the format from the extension (.toml, .tsv, .csv, .tbx) or the content; use --format tsv|csv|tbx|tbx3"
+                )
             })?,
     };
     let languages = if glossary_path.exists() {
@@ -353,7 +362,11 @@ fn import(
     }
     let terms = imported.terms;
     let new: Vec<NewTerm> = terms.iter().map(NewTerm::from).collect();
-    let outcomes = glossary::add_terms(glossary_path, &new, force)?;
+    add_imported(glossary_path, &new, force)
+}
+
+fn add_imported(glossary_path: &Path, new: &[NewTerm], force: bool) -> Result<ExitCode> {
+    let outcomes = glossary::add_terms(glossary_path, new, force)?;
     let added = outcomes.iter().filter(|o| **o == AddOutcome::Added).count();
     eprintln!(
         "imported {} terms into {} ({added} added, {} updated)",
