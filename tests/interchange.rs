@@ -394,7 +394,7 @@ fn export_converts_between_formats_through_standard_streams() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(Bitext::from_json(&stdout(&out), "x").unwrap(), b);
+    assert_eq!(bitext::export::json::read(&stdout(&out), "x").unwrap(), b);
     // `-f xliff12` writes an .xlf by default name and `.xlf` alone stays XLIFF 2.1.
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("b.json");

@@ -10,7 +10,7 @@
 //! Chinese text on the source side with a Chinese code, and returns a [`ReadWarning`] saying
 //! so (the library never prints; the CLI does).
 
-use super::{ExportError, Format, tmx, tsv, xliff, xliff12};
+use super::{ExportError, Format, json, tmx, tsv, xliff, xliff12};
 use crate::model::Bitext;
 use crate::text::han_share;
 use std::fmt;
@@ -150,11 +150,11 @@ pub fn read(text: &str, name: &str, extension: Option<&str>) -> Result<Loaded, E
     };
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut bitext = match format {
-        Format::Json => Bitext::from_json(text, name)?,
-        Format::Tsv => tsv::read_tsv(text, name)?,
-        Format::TsvPlain => tsv::read_tsv_plain(text, name)?,
-        Format::Tmx => tmx::read_tmx(text, name)?,
-        Format::Xliff => xliff::read_xliff(text, name)?,
+        Format::Json => json::read(text, name)?,
+        Format::Tsv => tsv::read(text, name)?,
+        Format::TsvPlain => tsv::read_plain(text, name)?,
+        Format::Tmx => tmx::read(text, name)?,
+        Format::Xliff => xliff::read(text, name)?,
         Format::Xliff12 => xliff12::read(text, name)?,
         Format::Html | Format::Markdown => unreachable!("detect never returns these"),
     };

@@ -5,7 +5,7 @@
 //! flags in the TSV flag form with `category` = the flag code and `priority` 1 for errors, 5
 //! for warnings; term hits (`category="bitext:term"`, see [`super::notes`]); the origin as
 //! JSON (`bitext:origin`). The file's `bitext:meta` note holds the metadata as JSON, so that
-//! [`read_xliff`] gives back the same bitext. Segment ids are the pair ids with any character
+//! [`read`] gives back the same bitext. Segment ids are the pair ids with any character
 //! that is not allowed in an XML NMTOKEN (such as the `+` of `b12.s3+s4`) replaced by `_`; the
 //! origin note keeps the exact id.
 
@@ -66,7 +66,7 @@ fn push_note(out: &mut String, indent: &str, category: &str, priority: Option<&s
 }
 
 /// Writes the XLIFF 2.1 document.
-pub fn write_xliff(bitext: &Bitext) -> String {
+pub fn render(bitext: &Bitext) -> String {
     let mut out = String::with_capacity(512 + bitext.pairs.len() * 500);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xliff xmlns=\"");
     out.push_str(NAMESPACE);
@@ -170,7 +170,7 @@ enum UnitNote {
 /// id `bN`, the kind from its `type`; bitext's unit notes give back flags, term hits, origin
 /// and the exact pair id, the file's `bitext:meta` note the metadata. Notes of other
 /// categories are ignored. `name` is used in error messages.
-pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
+pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut reader = Reader::from_str(text);
     let mut bitext = Bitext::new("", "", Meta::default());
     let mut seen_root = false;
@@ -324,12 +324,12 @@ mod tests {
 
     #[test]
     fn malformed_xliff_names_the_line() {
-        let e = read_xliff("<x/>", "a.xlf").unwrap_err().to_string();
+        let e = read("<x/>", "a.xlf").unwrap_err().to_string();
         assert_eq!(e, "a.xlf:1: no <xliff> element: not an XLIFF file");
         let text = "<xliff srcLang=\"zh\" trgLang=\"en\">\n<file id=\"f\"><unit id=\"b1\">\n<notes><note category=\"failed\">b1.s9: error failed: x</note></notes>\n<segment id=\"b1.s1\"><source>a</source></segment>\n</unit></file></xliff>";
-        let e = read_xliff(text, "a.xlf").unwrap_err().to_string();
+        let e = read(text, "a.xlf").unwrap_err().to_string();
         assert_eq!(e, "a.xlf:3: note for unknown segment \"b1.s9\"");
-        let e = read_xliff("<xliff>\n<source>a</sour></xliff>", "a.xlf")
+        let e = read("<xliff>\n<source>a</sour></xliff>", "a.xlf")
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("a.xlf:2: "), "{e}");

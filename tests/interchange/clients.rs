@@ -228,7 +228,7 @@ fn po2tmx_output_is_read_with_chinese_as_the_source() {
         "{}",
         stderr(&out)
     );
-    let b = Bitext::from_json(&stdout(&out), "x").unwrap();
+    let b = bitext::export::json::read(&stdout(&out), "x").unwrap();
     assert_eq!(
         (b.source_lang.as_str(), b.target_lang.as_str()),
         ("zh-CN", "en")
