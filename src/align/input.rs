@@ -1,16 +1,40 @@
 //! The align entrance: both sides of a translated article read into segments. The Chinese
 //! side is split as `translate` splits it (SEGMENTATION.md), the English side by
-//! [`crate::split::english`]; with `presplit`, both files hold one sentence a line.
+//! [`crate::split::english`]. With `presplit`, a side is one sentence a line, or a bilingual
+//! file bitext reads (JSON, TSV, TMX, XLIFF) whose sources (Chinese side) or targets (English
+//! side) are the sentences.
 
 use crate::document::{self, DocumentError};
+use crate::export::ExportError;
+use crate::export::bilingual::{self, ReadWarning};
 use crate::model::{BlockKind, Segment, SegmentId};
 use crate::split;
 
-/// The two sides to align, in reading order.
+/// One side's file as read: its name for messages, its extension (without the dot; it helps
+/// tell a bilingual file's format) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    pub extension: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a side cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Bilingual(#[from] ExportError),
+}
+
+/// The two sides to align, in reading order, and what the bilingual reader decided against
+/// what a presplit file said (for the caller to print).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sides {
     pub zh: Vec<Segment>,
     pub en: Vec<Segment>,
+    pub warnings: Vec<ReadWarning>,
 }
 
 impl Sides {
@@ -23,28 +47,49 @@ impl Sides {
     }
 }
 
-/// Decodes and splits both sides (`*_name` for messages). Bad bytes are a [`DocumentError`]
-/// naming the file and the place.
-pub fn read_sides(
-    zh_name: &str,
-    zh_bytes: Vec<u8>,
-    en_name: &str,
-    en_bytes: Vec<u8>,
-    presplit: bool,
-) -> Result<Sides, DocumentError> {
-    let (en_text, _) = document::decode(en_name, en_bytes)?;
+/// Decodes and splits both sides. Bad bytes are an error naming the file and the place.
+pub fn read_sides(zh: Input, en: Input, presplit: bool) -> Result<Sides, InputError> {
     if presplit {
-        let (zh_text, _) = document::decode(zh_name, zh_bytes)?;
-        return Ok(Sides {
-            zh: one_sentence_a_line(&zh_text),
-            en: one_sentence_a_line(&en_text),
-        });
+        let mut warnings = Vec::new();
+        let zh = presplit_side(zh, Side::Source, &mut warnings)?;
+        let en = presplit_side(en, Side::Target, &mut warnings)?;
+        return Ok(Sides { zh, en, warnings });
     }
-    let zh = split::segment_document(&document::parse_bytes(zh_name, zh_bytes)?);
+    let (en_text, _) = document::decode(&en.name, en.bytes)?;
+    let zh = split::segment_document(&document::parse_bytes(&zh.name, zh.bytes)?);
     Ok(Sides {
         zh,
         en: english_segments(&en_text),
+        warnings: Vec::new(),
     })
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Source,
+    Target,
+}
+
+/// A presplit side: a bilingual file gives its sources or targets, one sentence a pair; any
+/// other text one sentence a line.
+fn presplit_side(
+    input: Input,
+    side: Side,
+    warnings: &mut Vec<ReadWarning>,
+) -> Result<Vec<Segment>, InputError> {
+    let (text, _) = document::decode(&input.name, input.bytes)?;
+    let extension = input.extension.as_deref();
+    if bilingual::detect(&text, extension).is_none() {
+        return Ok(one_sentence_a_line(text.lines()));
+    }
+    let loaded = bilingual::read(&text, &input.name, extension)?;
+    warnings.extend(loaded.warnings);
+    Ok(one_sentence_a_line(loaded.bitext.pairs.iter().map(
+        |p| match side {
+            Side::Source => p.source.as_str(),
+            Side::Target => p.target.as_str(),
+        },
+    )))
 }
 
 /// The English sentences with ids by block (`b{block}.s{n}`) and headings marked.
@@ -74,9 +119,9 @@ fn english_segments(text: &str) -> Vec<Segment> {
 }
 
 /// One sentence a line: every non-blank line is a segment `b1.sN` keeping its line number.
-fn one_sentence_a_line(text: &str) -> Vec<Segment> {
+fn one_sentence_a_line<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Segment> {
     let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in lines.enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
@@ -97,13 +142,28 @@ fn one_sentence_a_line(text: &str) -> Vec<Segment> {
 mod tests {
     use super::*;
 
+    fn input(name: &str, text: &str) -> Input {
+        Input {
+            name: name.into(),
+            extension: name.rsplit_once('.').map(|(_, e)| e.to_string()),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn presplit_bilingual_file_gives_its_sources_and_targets() {
+        let tsv =
+            "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\tparagraph\t他来了。\tHe came.\t\n";
+        let sides = read_sides(input("a.tsv", tsv), input("b.tsv", tsv), true).unwrap();
+        assert_eq!(sides.zh_texts(), ["他来了。"]);
+        assert_eq!(sides.en_texts(), ["He came."]);
+    }
+
     #[test]
     fn presplit_keeps_line_numbers_and_skips_blank_lines() {
         let sides = read_sides(
-            "zh.txt",
-            "第一句。\n\n第二句。\n".into(),
-            "en.txt",
-            "One.\nTwo.\n".into(),
+            input("zh.txt", "第一句。\n\n第二句。\n"),
+            input("en.txt", "One.\nTwo.\n"),
             true,
         )
         .unwrap();
@@ -116,10 +176,8 @@ mod tests {
     #[test]
     fn articles_are_split_into_sentences_with_block_ids() {
         let sides = read_sides(
-            "zh.md",
-            "# 标题\n\n他来了。她走了。\n".into(),
-            "en.md",
-            "# Title\n\nHe came. She left.\n".into(),
+            input("zh.md", "# 标题\n\n他来了。她走了。\n"),
+            input("en.md", "# Title\n\nHe came. She left.\n"),
             false,
         )
         .unwrap();
@@ -131,14 +189,9 @@ mod tests {
 
     #[test]
     fn bad_bytes_name_the_file() {
-        let err = read_sides(
-            "zh.txt",
-            vec![0xFF, 0xFE, 0x00],
-            "en.txt",
-            vec![0xC3],
-            false,
-        )
-        .unwrap_err();
+        let mut en = input("en.txt", "");
+        en.bytes = vec![0xC3];
+        let err = read_sides(input("zh.txt", "中文。"), en, false).unwrap_err();
         assert!(err.to_string().starts_with("en.txt"), "{err}");
     }
 }

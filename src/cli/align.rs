@@ -5,7 +5,7 @@
 //! through the translation pipeline (memory, limits, retries) without a glossary.
 
 use anyhow::{Context, Result, bail};
-use bitext::align::input::{Sides, read_sides};
+use bitext::align::input::{Input, Sides, read_sides};
 use bitext::align::lexical::GlossaryAnchors;
 use bitext::align::{self, Aligner, Dictionary, Link};
 use bitext::backend::gloss::Lexicon;
@@ -17,7 +17,6 @@ use bitext::glossary::Glossary;
 use bitext::model::{Meta, now_rfc3339};
 use bitext::pipeline::{self, Article, Job, NoTerms, Options};
 use clap::Args;
-use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,7 +41,9 @@ pub struct AlignArgs {
     /// too, besides the dictionary.
     #[arg(long, default_value = "gloss")]
     bridge: String,
-    /// Both files already hold one sentence a line (blank lines are skipped).
+    /// Both files already hold one sentence a line (blank lines are skipped), or either is a
+    /// bilingual file bitext reads (JSON, TSV, TMX, XLIFF), whose sources (Chinese side) or
+    /// targets (English side) are the sentences.
     #[arg(long)]
     presplit: bool,
     /// With TSV: write only the links, `src_ids<TAB>tgt_ids` (0-based, comma-separated,
@@ -61,13 +62,10 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
         bail!("--links needs -f tsv");
     }
     let export_options = args.out.options()?;
-    let sides = read_sides(
-        &args.zh_file.display().to_string(),
-        read_bytes(&args.zh_file)?,
-        &args.en_file.display().to_string(),
-        read_bytes(&args.en_file)?,
-        args.presplit,
-    )?;
+    let sides = read_sides(input(&args.zh_file)?, input(&args.en_file)?, args.presplit)?;
+    for warning in &sides.warnings {
+        eprintln!("bitext: warning: {warning}");
+    }
     let (dictionary, translations) = match args.bridge.as_str() {
         "gloss" => (Some(bridge_dictionary()), None),
         "none" => (None, None),
@@ -99,11 +97,7 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     } else {
         bitext::export::render(&bitext, format, &export_options)?
     };
-    match &args.out.output {
-        Some(path) if !args.out.to_stdout() => bitext::util::atomic_write(path, text.as_bytes())
-            .with_context(|| format!("{}: cannot write", path.display()))?,
-        _ => super::print_stdout(&text)?,
-    }
+    super::io::write_output(args.out.output.as_deref(), &text)?;
     eprintln!("bitext: {}", summary(&sides, &links));
     Ok(ExitCode::SUCCESS)
 }
@@ -129,16 +123,15 @@ fn summary(sides: &Sides, links: &[Link]) -> String {
     )
 }
 
-/// Reads a file (or standard input for `-`) as bytes.
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("<stdin>: cannot read")?;
-        return Ok(bytes);
-    }
-    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+/// One side's file (or standard input for `-`) for the align entrance.
+fn input(path: &Path) -> Result<Input> {
+    Ok(Input {
+        name: super::io::input_name(path),
+        extension: (!super::io::is_stdio(path))
+            .then(|| path.extension().and_then(|e| e.to_str()).map(String::from))
+            .flatten(),
+        bytes: super::io::read_bytes(path)?,
+    })
 }
 
 fn bridge_dictionary() -> &'static dyn Dictionary {
