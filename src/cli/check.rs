@@ -2,7 +2,7 @@
 //!
 //! Verifies a bilingual file against the glossary and prints one line per violation:
 //! `FILE:ID: missing "Liangjiang New Area" for 两江新区`, then on stderr the glossary used
-//! and the term metrics (success rate and consistency, docs/glossary.md). `--json` prints
+//! and the term metrics (success rate and consistency, docs/terminology.md). `--json` prints
 //! the whole report as JSON instead (violations, metrics, per segment: required, found,
 //! missing).
 //!

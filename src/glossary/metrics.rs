@@ -287,7 +287,7 @@ mod tests {
         b
     }
 
-    /// The worked example of docs/glossary.md, counted by hand there.
+    /// The worked example of docs/terminology.md, counted by hand there.
     #[test]
     fn planted_misses_doubles_and_inconsistent_renderings() {
         let glossary = Glossary::new(
