@@ -48,7 +48,11 @@ fn main() {
 /// One cold run against the simulated server (`tests/sim`): the real OpenAI client with no
 /// answer format preset, the shipped glossary, a fresh memory, default options but
 /// `concurrency`.
-fn sim_run(config: sim::SimConfig, concurrency: usize, sources: &[Source]) -> (Duration, sim::Stats, usize) {
+fn sim_run(
+    config: sim::SimConfig,
+    concurrency: usize,
+    sources: &[Article],
+) -> (Duration, sim::Stats, usize) {
     let server = sim::Sim::start(config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,7 +109,11 @@ fn scheduler() {
         println!(
             "  300 ms flat, concurrency {}: {:.3} s = {:.2}x the 0.300 s limit, {} requests; \
              chars sent {} = {:.2}x the article ({} segment chars); violations {violations}",
-            if concurrency == 0 { "default (4)".to_string() } else { concurrency.to_string() },
+            if concurrency == 0 {
+                "default (4)".to_string()
+            } else {
+                concurrency.to_string()
+            },
             wall.as_secs_f64(),
             wall.as_secs_f64() / LATENCY.as_secs_f64(),
             stats.requests,
@@ -122,7 +130,7 @@ fn scheduler() {
         wall.as_secs_f64() / limit,
         stats.requests
     );
-    let articles: Vec<Source> = (1..=20)
+    let articles: Vec<Article> = (1..=20)
         .map(|n| {
             let mut source = sample();
             source.name = format!("article-{n}.zh.md");
