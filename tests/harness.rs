@@ -5,6 +5,7 @@
 mod cli_errors;
 mod corpus;
 mod crash;
+mod failfast;
 mod fuzz;
 mod fuzz_parsers;
 mod large;
