@@ -55,6 +55,14 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     if args.links && format != Format::Tsv {
         bail!("--links needs -f tsv");
     }
+    if let Some(output) = args.output.as_deref() {
+        let inputs: Vec<&std::path::Path> = [&args.zh_file, &args.en_file]
+            .into_iter()
+            .chain(&args.glossaries)
+            .map(PathBuf::as_path)
+            .collect();
+        bitext::output::check_outputs(&inputs, &[output])?;
+    }
     let (zh, en) = read_inputs(&args)?;
     let zh_texts: Vec<&str> = zh.iter().map(|s| s.text.as_str()).collect();
     let (dictionary, translations) = match args.bridge.as_str() {
