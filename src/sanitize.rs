@@ -304,11 +304,8 @@ mod tests {
         let cases = [
             format!("bad key {key}"),
             format!("{{\"error\":\"bad key {json}\"}}"),
-            format!("bad key sk-test-ABCDEFGH12345678%2F%2B%3D"),
-            format!(
-                "{}",
-                key.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
-            ),
+            "bad key sk-test-ABCDEFGH12345678%2F%2B%3D".to_string(),
+            key.bytes().map(|b| format!("%{b:02X}")).collect::<String>(),
             format!("basic {}", base64_encode(format!("user:{key}").as_bytes())),
             format!("b64 {}", base64_encode(key.as_bytes())),
             format!("b64 {}", base64_encode(format!("xx{key}").as_bytes())),
