@@ -23,6 +23,7 @@ pub mod output;
 pub mod pipeline;
 pub mod sanitize;
 pub mod split;
+pub mod terms;
 pub mod text;
 pub mod util;
 
