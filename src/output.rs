@@ -254,7 +254,7 @@ mod tests {
         let path = dir.path().join("art.json");
         let good = bitext(&["One.", "Two."]);
         let bad = bitext(&["", ""]);
-        let json = |b: &Bitext| b.to_json().into_bytes();
+        let json = |b: &Bitext| crate::export::json::render(b).into_bytes();
         assert_eq!(
             write_guarded(&path, &json(&good), &good, Format::Json, false).unwrap(),
             Written::Output
