@@ -9,6 +9,7 @@ mod failing_well;
 mod gloss;
 mod glossary;
 mod harness;
+mod interchange;
 mod sim;
 mod split;
 mod terms;
