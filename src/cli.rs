@@ -152,7 +152,6 @@ pub fn note(message: &str) {
     eprintln!("bitext: {}", terminal_line(message));
 }
 
-#[allow(dead_code)] // for subcommands that print one string
 /// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success. On a
 /// terminal, control characters are shown escaped (text from servers and files is untrusted);
 /// a pipe or file gets the bytes as they are.
