@@ -121,3 +121,57 @@ fn plan_terms_sample_article(bencher: divan::Bencher) {
     let matcher = glossary.matcher();
     bencher.bench(|| bitext::glossary::plan_terms(&glossary, &matcher, divan::black_box(&texts)));
 }
+
+/// A 100,000-term glossary file (issue 12: loading was quadratic, 239 s; target < 1 s).
+static BIG_FILE: LazyLock<(tempfile::TempDir, std::path::PathBuf)> = LazyLock::new(|| {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let chars = alphabet();
+    let mut seen = std::collections::HashSet::new();
+    let mut text = String::from("name = \"big\"\nsource_lang = \"zh\"\ntarget_lang = \"en\"\n");
+    while seen.len() < 100_000 {
+        let len = rng.usize(3..=6);
+        let source: String = (0..len).map(|_| chars[rng.usize(..chars.len())]).collect();
+        if seen.insert(source.clone()) {
+            let n = seen.len();
+            text.push_str(&format!(
+                "\n[[term]]\nsource = \"{source}\"\ntarget = \"term {n}\"\n"
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.toml");
+    std::fs::write(&path, text).expect("write glossary");
+    (dir, path)
+});
+
+/// Loading (parse + checks for use) of a 100,000-term glossary: what list/show/find do first.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn load_100k_terms(bencher: divan::Bencher) {
+    let path = &BIG_FILE.1;
+    bencher.bench(|| {
+        Glossary::load_layered(std::slice::from_ref(path))
+            .expect("loads")
+            .terms
+            .len()
+    });
+}
+
+/// `glossary lint` of a 100,000-term glossary.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn lint_100k_terms(bencher: divan::Bencher) {
+    let path = &BIG_FILE.1;
+    bencher.bench(|| bitext::glossary::lint(std::slice::from_ref(path)).len());
+}
+
+/// `glossary find`: loading 100,000 terms and matching them in the sample article.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn find_100k_terms_in_sample(bencher: divan::Bencher) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        std::fs::read_to_string(root.join("samples/smart-china-expo-2021.zh.md")).expect("sample");
+    let path = &BIG_FILE.1;
+    bencher.bench(|| {
+        let glossary = Glossary::load_layered(std::slice::from_ref(path)).expect("loads");
+        glossary.matcher().count(divan::black_box(&text))
+    });
+}

@@ -99,21 +99,70 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             report_error(&err);
-            ExitCode::from(1)
+            ExitCode::from(exit_status(&err))
         }
     }
 }
 
-/// Prints an error as one line: `bitext: error: <context>: <cause>`.
-pub fn report_error(err: &anyhow::Error) {
-    let text = format!("{err:#}").replace('\n', " ");
-    eprintln!("bitext: error: {text}");
+/// 2 for a command line that cannot be run as given (an output that is an input), else 1.
+fn exit_status(err: &anyhow::Error) -> u8 {
+    let usage = err.chain().any(|e| {
+        e.downcast_ref::<bitext::output::OutputError>()
+            .is_some_and(|e| e.is_usage())
+    });
+    if usage { 2 } else { 1 }
 }
 
-/// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success.
+/// Prints an error as one line: `bitext: error: <context>: <cause>`.
+pub fn report_error(err: &anyhow::Error) {
+    eprintln!("bitext: error: {}", terminal_line(&error_line(err)));
+}
+
+/// The error and its causes joined by `: `, skipping a cause whose text the message already
+/// ends with (an error that shows its source, wrapped again, would print it twice:
+/// `No such file…: No such file…`), and secrets in URLs removed.
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    bitext::sanitize::redact_urls_in(&line.replace('\n', " "))
+}
+
+/// One line for the terminal: control characters escaped (a server's error body may carry
+/// ESC/OSC/BEL sequences).
+fn terminal_line(text: &str) -> std::borrow::Cow<'_, str> {
+    bitext::sanitize::for_terminal(text)
+}
+
+/// Prints a line on stderr, control characters escaped.
+pub fn eprint_line(text: &str) {
+    eprintln!("{}", terminal_line(text));
+}
+
+/// Prints a note on stderr as `bitext: <message>`, control characters escaped.
+pub fn note(message: &str) {
+    eprintln!("bitext: {}", terminal_line(message));
+}
+
+/// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success. On a
+/// terminal, control characters are shown escaped (text from servers and files is untrusted);
+/// a pipe or file gets the bytes as they are.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
+    use std::io::{IsTerminal, Write};
     let mut out = std::io::stdout().lock();
+    let text = if out.is_terminal() {
+        terminal_line(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),

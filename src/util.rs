@@ -6,18 +6,24 @@ use std::path::{Path, PathBuf};
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then
 /// rename. An error leaves the old file (if any) untouched and no half-written file behind.
 /// A new file gets the usual permissions (0666 less the umask), a replaced file keeps its own.
+///
+/// Each temporary file is locked while it is written; temporaries of the same name pattern
+/// left by a killed run (unlocked) are removed first, so a kill leaves nothing behind for long.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = parent_dir(path);
+    remove_stale_temps(dir, path);
     let (tmp_path, mut file) = create_temp_beside(dir, path)?;
     let result = (|| {
+        file.lock()?;
         file.write_all(bytes)?;
         if let Ok(meta) = std::fs::metadata(path) {
             file.set_permissions(meta.permissions())?;
         }
         file.sync_all()?;
-        drop(file);
+        // The lock is held through the rename, so no other run takes the file for stale.
         std::fs::rename(&tmp_path, path)
     })();
+    drop(file);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp_path);
     }
@@ -47,17 +53,53 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// The name pattern of our temporary files for `path`: `.NAME.bitext-XXXXXXXX.tmp`.
+fn temp_name(path: &Path, tag: u32) -> String {
+    format!(".{}.bitext-{tag:08x}.tmp", file_name(path))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether `name` is one of our temporary files for the file named `stem`.
+fn is_our_temp(name: &str, stem: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_prefix(stem))
+        .and_then(|n| n.strip_prefix(".bitext-"))
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .is_some_and(|tag| tag.len() == 8 && tag.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Removes temporary files of ours for `path` that no live writer holds (a writer locks its
+/// file until the rename). Best effort: a file that cannot be opened or removed stays.
+fn remove_stale_temps(dir: &Path, path: &Path) {
+    let stem = file_name(path);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !is_our_temp(&name.to_string_lossy(), &stem) {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Creates a new, uniquely named file in `dir` with the default mode (the umask applies, which
 /// tempfile's 0600 files would not honour).
 fn create_temp_beside(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let stem = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let mut attempts = 0;
     loop {
-        let name = format!(".{stem}.bitext-{:08x}.tmp", fastrand::u32(..));
-        let tmp_path = dir.join(name);
+        let tmp_path = dir.join(temp_name(path, fastrand::u32(..)));
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -104,6 +146,30 @@ mod tests {
         atomic_write(&path, b"y").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn stale_temps_of_a_killed_run_are_removed_on_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        // Left by a killed run (nobody holds them), and other files that merely look alike.
+        let stale = dir.path().join(".a.html.bitext-0123abcd.tmp");
+        std::fs::write(&stale, b"half").unwrap();
+        let other = dir.path().join(".b.html.bitext-0123abcd.tmp");
+        std::fs::write(&other, b"x").unwrap();
+        let user = dir.path().join(".a.html.bitext-notmine.tmp");
+        std::fs::write(&user, b"x").unwrap();
+        // A live writer holds its lock: its file stays.
+        let live = dir.path().join(".a.html.bitext-89abcdef.tmp");
+        let held = std::fs::File::create(&live).unwrap();
+        held.lock().unwrap();
+        atomic_write(&path, b"ok").unwrap();
+        assert!(!stale.exists());
+        assert!(other.exists() && user.exists() && live.exists());
+        drop(held);
+        atomic_write(&path, b"ok2").unwrap();
+        assert!(!live.exists());
+        assert_eq!(std::fs::read(&path).unwrap(), b"ok2");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod align;
 mod backends;
 mod common;
 mod export;
+mod failing_well;
 mod gloss;
 mod glossary;
 mod harness;

@@ -39,30 +39,11 @@ impl fmt::Display for ApiKey {
     }
 }
 
-/// Removes the key from `text`: the whole key and any run of 8 or more of its characters
-/// (servers echo keys whole, truncated or partly masked). Without a key, returns `text`.
+/// Removes the key (plain, JSON-escaped, percent- or base64-encoded, or a run of 8+ of its
+/// characters) and URL credentials from `text`: [`crate::sanitize::redact_key`] and
+/// [`crate::sanitize::redact_urls_in`], the one implementation.
 pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
-    const MIN: usize = 8;
-    let Some(key) = key else {
-        return text.to_string();
-    };
-    let key: Vec<char> = key.expose().chars().collect();
-    let mut out = text.to_string();
-    if key.len() < MIN {
-        return out.replace(&key.iter().collect::<String>(), "<redacted>");
-    }
-    // Longest windows first, so the whole key goes before its pieces.
-    let mut len = key.len();
-    while len >= MIN {
-        for start in 0..=key.len() - len {
-            let window: String = key[start..start + len].iter().collect();
-            if out.contains(&window) {
-                out = out.replace(&window, "<redacted>");
-            }
-        }
-        len -= 1;
-    }
-    out
+    crate::sanitize::redact_urls_in(&crate::sanitize::redact_key(text, key.map(ApiKey::expose)))
 }
 
 /// Shortens a server's error text for a one-line message: whitespace collapsed, at most

@@ -62,6 +62,15 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     if args.links && format != Format::Tsv {
         bail!("--links needs -f tsv");
     }
+    if let Some(output) = args.out.output.as_deref() {
+        let inputs: Vec<&std::path::Path> = [&args.zh_file, &args.en_file]
+            .into_iter()
+            .chain(&args.glossaries)
+            .chain(&args.out.template)
+            .map(PathBuf::as_path)
+            .collect();
+        bitext::output::check_outputs(&inputs, &[output])?;
+    }
     let export_options = args.out.options()?;
     let sides = read_sides(input(&args.zh_file)?, input(&args.en_file)?, args.presplit)?;
     for warning in &sides.warnings {

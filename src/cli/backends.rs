@@ -79,7 +79,9 @@ pub fn render(config: &Config, env: &Env) -> Result<String> {
                     name.clone(),
                     spec.kind.as_str().to_string(),
                     model.unwrap_or_else(dash),
-                    spec.endpoint().unwrap_or_else(dash),
+                    spec.endpoint()
+                        .map(|url| bitext::sanitize::redact_url(&url))
+                        .unwrap_or_else(dash),
                     key,
                     if spec.configured {
                         "config"

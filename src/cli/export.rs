@@ -116,6 +116,13 @@ impl OutputArgs {
 pub fn run(args: ExportArgs) -> Result<ExitCode> {
     // Check the format before reading anything.
     args.output.resolve_format(None)?;
+    let template: Vec<&Path> = args.output.template.iter().map(PathBuf::as_path).collect();
+    let inputs: Vec<&Path> = std::iter::once(args.input.as_path())
+        .chain(template)
+        .collect();
+    if let Some(output) = args.output.output.as_deref() {
+        bitext::output::check_outputs(&inputs, &[output])?;
+    }
     let bitext = super::io::read_bitext(&args.input)?;
     args.output.write(&bitext, None)?;
     Ok(ExitCode::SUCCESS)

@@ -179,21 +179,21 @@ pub fn run(args: GlossaryArgs) -> Result<ExitCode> {
                 AddOutcome::Updated => "updated",
             };
             let rendering = term.target.as_deref().unwrap_or(&term.source);
-            eprintln!(
+            super::eprint_line(&format!(
                 "{verb} {} → {rendering} in {}",
                 term.source,
                 edit_path.display()
-            );
+            ));
             Ok(ExitCode::SUCCESS)
         }
         GlossaryCommand::Rm { source } => {
             let removed = glossary::remove_term(&edit_path, &source)?;
-            eprintln!(
+            super::eprint_line(&format!(
                 "removed {} → {} from {}",
                 removed.source,
                 removed.rendering(false),
                 edit_path.display()
-            );
+            ));
             Ok(ExitCode::SUCCESS)
         }
         GlossaryCommand::Lint { strict } => lint(&paths, strict),
@@ -203,6 +203,10 @@ pub fn run(args: GlossaryArgs) -> Result<ExitCode> {
             force,
         } => import(&edit_path, &file, format, force),
         GlossaryCommand::Export { format, output } => {
+            if let Some(output) = output.as_deref() {
+                let inputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+                bitext::output::check_outputs(&inputs, &[output])?;
+            }
             let glossary = Glossary::load_layered(&paths)?;
             let text = glossary::export(&glossary, format.into());
             super::io::write_output(output.as_deref(), &text)?;

@@ -73,6 +73,10 @@ pub struct TranslateArgs {
     /// Config file (default: `$BITEXT_CONFIG`, `./bitext.toml`, the user config dir).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Replace an existing output even when this run translated fewer pairs than it (by
+    /// default such a run writes `NAME.partial.EXT` beside it).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
@@ -156,7 +160,7 @@ impl Progress for Bar {
     }
 
     fn note(&self, message: &str) {
-        self.bar.suspend(|| eprintln!("bitext: {message}"));
+        self.bar.suspend(|| super::note(message));
     }
 }
 
@@ -181,6 +185,9 @@ pub struct Plan {
     pub options: Options,
     pub dry_run: bool,
     pub strict: bool,
+    pub force: bool,
+    /// Glossary files and the template: inputs no output may overwrite.
+    pub other_inputs: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -217,7 +224,14 @@ impl Plan {
             deadline: args.deadline,
             ..Options::default()
         };
+        let other_inputs = glossary_paths
+            .iter()
+            .chain(&args.out.template)
+            .cloned()
+            .collect();
         let plan = Plan {
+            force: args.force,
+            other_inputs,
             inputs: args.files,
             output: args.out,
             destinations,
@@ -236,7 +250,8 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Refuses an unwritable output now, before any request is paid for.
+    /// Refuses an output that is an input or another output, or that cannot be written, now,
+    /// before any request is paid for.
     fn check_writable(&self) -> Result<()> {
         let files = self.destinations.iter().filter_map(|d| match d {
             Destination::File(path) => Some(path.as_path()),
@@ -247,7 +262,15 @@ impl Plan {
             .output
             .as_deref()
             .filter(|_| !self.output.to_stdout());
-        for path in files.chain(output) {
+        let outputs: Vec<&std::path::Path> = files.chain(output).collect();
+        let inputs: Vec<&std::path::Path> = self
+            .inputs
+            .iter()
+            .chain(&self.other_inputs)
+            .map(PathBuf::as_path)
+            .collect();
+        bitext::output::check_outputs(&inputs, &outputs)?;
+        for path in outputs {
             bitext::util::check_writable(path)
                 .with_context(|| format!("{}: cannot write output", path.display()))?;
         }
@@ -342,15 +365,15 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
             if let pipeline::PipelineError::Fatal { report, .. }
             | pipeline::PipelineError::Deadline { report, .. } = &err
             {
-                eprintln!("bitext: {report}");
+                super::note(&report.to_string());
             }
             return Err(err.into());
         }
         Some(Ok(outcome)) => outcome,
     };
     write_outputs(&plan, &outcome)?;
-    eprintln!("bitext: {}", outcome.report);
-    eprintln!("bitext: {}", summary_terms(&plan, &outcome));
+    super::note(&outcome.report.to_string());
+    super::note(&summary_terms(&plan, &outcome));
     Ok(exit_code(&plan, &outcome.report))
 }
 
@@ -419,18 +442,29 @@ fn run_interruptible(
     }))
 }
 
-/// Writes each bitext to its destination.
+/// Writes each bitext to its destination; a file whose run went worse than the existing
+/// output goes beside it (`NAME.partial.EXT`, see [`bitext::output::write_guarded`]).
 fn write_outputs(plan: &Plan, outcome: &Outcome) -> Result<()> {
     for (bitext, destination) in outcome.bitexts.iter().zip(&plan.destinations) {
-        match destination {
-            Destination::Output => {
-                plan.output.write(bitext, Some(Format::Json))?;
-            }
-            Destination::File(path) => {
-                let text = export::render(bitext, plan.format, &plan.export_options)?;
-                bitext::util::atomic_write(path, text.as_bytes())
-                    .with_context(|| format!("{}: cannot write output", path.display()))?;
-            }
+        let path = match destination {
+            Destination::File(path) => path.as_path(),
+            Destination::Output => match &plan.output.output {
+                Some(path) if !plan.output.to_stdout() => path.as_path(),
+                _ => {
+                    plan.output.write(bitext, Some(Format::Json))?;
+                    continue;
+                }
+            },
+        };
+        let text = export::render(bitext, plan.format, &plan.export_options)?;
+        let written =
+            bitext::output::write_guarded(path, text.as_bytes(), bitext, plan.format, plan.force)?;
+        if let bitext::output::Written::Partial { path, kept } = written {
+            super::note(&format!(
+                "kept {} (it has more translated pairs than this run); wrote {} — use --force to replace",
+                kept.display(),
+                path.display()
+            ));
         }
     }
     Ok(())

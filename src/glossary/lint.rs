@@ -2,7 +2,7 @@
 
 use super::{Glossary, GlossaryError, Term, TermOrigin, check, fold};
 use crate::model::Severity;
-use aho_corasick::AhoCorasick;
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -234,11 +234,22 @@ fn lint_layers(layers: &[Glossary], findings: &mut Vec<Finding>) {
 /// told two different things.
 fn lint_nested(glossary: &Glossary, findings: &mut Vec<Finding>) {
     let keys: Vec<String> = glossary.terms.iter().map(Term::key).collect();
-    let usable: Vec<usize> = (0..keys.len()).filter(|&i| !keys[i].is_empty()).collect();
+    // One pattern per distinct non-empty key (the double-array automaton refuses duplicates
+    // and builds 100k patterns in a fraction of the time an NFA takes).
+    let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        if !key.is_empty() {
+            first_with_key.entry(key.as_str()).or_insert(i);
+        }
+    }
+    let mut usable: Vec<usize> = first_with_key.into_values().collect();
+    usable.sort_unstable();
     if usable.is_empty() {
         return;
     }
-    let Ok(automaton) = AhoCorasick::new(usable.iter().map(|&i| &keys[i])) else {
+    let Ok(automaton) =
+        CharwiseDoubleArrayAhoCorasick::<u32>::new(usable.iter().map(|&i| &keys[i]))
+    else {
         return;
     };
     for (long, long_key) in keys.iter().enumerate() {
@@ -248,7 +259,7 @@ fn lint_nested(glossary: &Glossary, findings: &mut Vec<Finding>) {
         let long_term = &glossary.terms[long];
         let mut reported = Vec::new();
         for m in automaton.find_overlapping_iter(long_key.as_str()) {
-            let short = usable[m.pattern().as_usize()];
+            let short = usable[m.value() as usize];
             if short == long || keys[short] == *long_key || reported.contains(&short) {
                 continue;
             }

@@ -148,6 +148,24 @@ impl GlossaryError {
     }
 }
 
+/// The byte offsets where lines start, so the line of many offsets is found by binary search
+/// (loading a 100k-term glossary asks for the line of every `[[term]]` header).
+pub(crate) struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub(crate) fn new(text: &str) -> LineStarts {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineStarts(starts)
+    }
+
+    /// 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
 /// Reads a glossary file's text, with clear messages for a missing file or a directory.
 pub(crate) fn read_text(path: &Path) -> Result<String, GlossaryError> {
     if path.is_dir() {
@@ -246,8 +264,10 @@ impl Glossary {
                             "`term` must be an array of tables ([[term]])",
                         ));
                     };
+                    let lines = LineStarts::new(text);
                     for table in array.iter() {
-                        let (term, line) = parse_term(table, text, path)?;
+                        let (term, header) = parse_term(table, text, path)?;
+                        let line = lines.line(header);
                         glossary.terms.push(term);
                         glossary.origins.push(TermOrigin {
                             file: path.to_path_buf(),
@@ -416,6 +436,7 @@ fn parse_term(
     text: &str,
     path: &Path,
 ) -> Result<(Term, usize), GlossaryError> {
+    // Returns the byte offset of the `[[term]]` header; the caller turns it into a line.
     let header = span_start(table.span()).unwrap_or(0);
     let mut term = Term::default();
     let mut has_source = false;
@@ -510,8 +531,7 @@ fn parse_term(
             ),
         ));
     }
-    let line = line_col(text, header).0;
-    Ok((term, line))
+    Ok((term, header))
 }
 
 #[cfg(test)]

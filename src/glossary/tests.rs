@@ -1010,3 +1010,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn line_starts_agree_with_line_col() {
+    let text = "a\nbc\n\n[[term]]\nx = 1\n";
+    let lines = super::LineStarts::new(text);
+    for offset in 0..=text.len() {
+        assert_eq!(
+            lines.line(offset),
+            super::line_col(text, offset).0,
+            "{offset}"
+        );
+    }
+}

@@ -13,11 +13,12 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::cache_dir().map(|dir| dir.join("bitext-servers.json"))
 }
 
+/// The endpoint is stored without URL credentials or key parameters.
 fn key(info: &BackendInfo) -> String {
     format!(
         "{}\t{}\t{}",
         info.kind,
-        info.endpoint.as_deref().unwrap_or_default(),
+        crate::sanitize::redact_url(info.endpoint.as_deref().unwrap_or_default()),
         info.model.as_deref().unwrap_or_default()
     )
 }
