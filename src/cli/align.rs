@@ -65,7 +65,7 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     if let Some(output) = args.out.output.as_deref() {
         let inputs: Vec<&std::path::Path> = [&args.zh_file, &args.en_file]
             .into_iter()
-            .chain(&args.glossaries)
+            .chain(&args.glossary.glossaries)
             .chain(&args.out.template)
             .map(PathBuf::as_path)
             .collect();

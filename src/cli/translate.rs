@@ -224,7 +224,8 @@ impl Plan {
             deadline: args.deadline,
             ..Options::default()
         };
-        let other_inputs = glossary_paths
+        let other_inputs = glossary_choice
+            .paths
             .iter()
             .chain(&args.out.template)
             .cloned()
