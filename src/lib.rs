@@ -19,6 +19,7 @@ pub mod export;
 pub mod glossary;
 pub mod model;
 pub mod pipeline;
+pub mod revision;
 pub mod split;
 pub mod util;
 

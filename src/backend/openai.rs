@@ -521,7 +521,9 @@ pub fn system_prompt(batch: &Batch) -> String {
 The user message is a JSON object with \"segments\" (each an \"id\" and a \"text\" to translate), \
 \"terms\" (glossary: render each \"source\" exactly as its \"target\") and an optional \
 \"context\" (\"title\" of the article, \"previous\": the source sentence before the first segment, \
-\"instruction\": a note for this request). The context is for reference only: do not translate it.\n\
+\"instruction\": a note for this request, \"examples\": similar sentences translated before, \
+each with the \"id\" of the segment it resembles; follow their wording where the text is the same). \
+The context is for reference only: do not translate it.\n\
 Translate every segment on its own, faithfully and fluently, keeping all numbers, names and dates. \
 Never merge, split, drop or reorder segments.\n\
 Answer with only this JSON object, one entry per segment, with the same ids: \

@@ -54,9 +54,17 @@ pub struct TranslateArgs {
     /// Neither read nor write the translation memory.
     #[arg(long)]
     no_cache: bool,
-    /// Cache directory (default: `$XDG_CACHE_HOME/bitext`).
+    /// Translation memory directory (default: `$XDG_CACHE_HOME/bitext`).
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
+    /// Least similarity (0–1) of a memory entry sent as an example with a segment the memory
+    /// has no translation for; 0 sends none.
+    #[arg(long, value_name = "N", default_value_t = pipeline::DEFAULT_FUZZY, value_parser = parse_fuzzy)]
+    fuzzy: f64,
+    /// A previous bitext JSON of this article: mark the pairs whose source is new or changed
+    /// since then, in every export.
+    #[arg(long, value_name = "OLD.json")]
+    diff: Option<PathBuf>,
     /// Plan only: segments, cached hits, requests and estimated tokens; nothing is sent.
     #[arg(long)]
     dry_run: bool,
@@ -66,6 +74,13 @@ pub struct TranslateArgs {
     /// Config file (default: `$BITEXT_CONFIG`, `./bitext.toml`, the user config dir).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+fn parse_fuzzy(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if (0.0..=1.0).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a similarity between 0 and 1")),
+    }
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
@@ -214,6 +229,20 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         bitext::util::check_writable(path)
             .with_context(|| format!("{}: cannot write output", path.display()))?;
     }
+    let earlier = match &args.diff {
+        Some(path) => {
+            if args.files.len() > 1 {
+                bail!("--diff compares one article with its earlier version: give one input");
+            }
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            Some((
+                bitext::Bitext::from_json(&text, &path.display().to_string())?,
+                path.display().to_string(),
+            ))
+        }
+        None => None,
+    };
     let mut sources = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let document = bitext::document::read_path(file)?;
@@ -222,7 +251,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     let cache = if args.no_cache {
         None
     } else {
-        Some(Cache::open(&super::cache::cache_dir(args.cache.clone())?)?)
+        Some(Cache::open(&super::tm::cache_dir(args.cache.clone())?)?)
     };
     if let Some(cache) = &cache {
         remember_probe_verdicts(cache)?;
@@ -232,6 +261,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         batch_chars: args.batch_chars.map_or(0, |n| n as usize),
         rpm: spec.rpm,
         tpm: spec.tpm,
+        fuzzy: args.fuzzy,
         ..Options::default()
     };
     let bar = Bar::new();
@@ -302,7 +332,11 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
         Some(Ok(outcome)) => outcome,
     };
-    for (bitext, destination) in outcome.bitexts.iter().zip(&destinations) {
+    let mut bitexts = outcome.bitexts;
+    if let (Some((old, name)), Some(bitext)) = (&earlier, bitexts.first_mut()) {
+        bitext::revision::mark_changes(bitext, old, name);
+    }
+    for (bitext, destination) in bitexts.iter().zip(&destinations) {
         match destination {
             Destination::Output => {
                 args.out.write(bitext, Some(Format::Json))?;

@@ -1,4 +1,9 @@
-//! TSV: a header row `id block kind source target flags`, then one row per pair.
+//! TSV: a header row `id block kind source target flags origin change`, then one row per
+//! pair. `origin` is [`Origin::label`] (`machine openai/gpt-4o`, `fuzzy 86% openai/gpt-4o`,
+//! `human`, …); `change` is `new` or `changed` for pairs `translate --diff` marked, else empty.
+//!
+//! The reader finds columns by name: `id`, `source` and `target` are required, the others
+//! optional (so a spreadsheet cut down to `id source target` reads back).
 //!
 //! Every field is escaped with [`escape_tsv`]: backslash, tab, line feed and carriage return
 //! become `\\`, `\t`, `\n` and `\r`, so a row is always one line with exactly six fields.
@@ -11,11 +16,13 @@
 //! the same escaping.
 
 use super::ExportError;
-use crate::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Severity};
+use crate::model::{Bitext, BlockKind, Change, Diff, Flag, FlagCode, Meta, Origin, Pair, Severity};
 use crate::util::{escape_tsv, unescape_tsv};
 
 /// The header row's fields.
-pub const HEADER: [&str; 6] = ["id", "block", "kind", "source", "target", "flags"];
+pub const HEADER: [&str; 8] = [
+    "id", "block", "kind", "source", "target", "flags", "origin", "change",
+];
 
 /// Writes the full TSV (header and one row per pair).
 pub fn write_tsv(bitext: &Bitext) -> String {
@@ -35,6 +42,10 @@ pub fn write_tsv(bitext: &Bitext) -> String {
         out.push('\t');
         let flags: Vec<String> = pair.flags.iter().map(flag_to_text).collect();
         out.push_str(&escape_tsv(&flags.join("\n")));
+        out.push('\t');
+        out.push_str(&escape_tsv(&pair.origin.label()));
+        out.push('\t');
+        out.push_str(bitext.change_of(&pair.id).map_or("", Change::as_str));
         out.push('\n');
     }
     out
@@ -124,9 +135,12 @@ pub fn flag_from_text(text: &str) -> Result<Flag, String> {
     })
 }
 
-/// Reads the full TSV form back into a bitext. What TSV does not carry gets defaults: the
-/// languages are `zh-CN` and `en`, the metadata is empty, pairs have no term hits and a
-/// `manual` origin. A missing `flags` column is allowed. `name` is used in error messages.
+/// Reads the TSV form back into a bitext. Columns are found by name in the header; `id`,
+/// `source` and `target` are required. What TSV does not carry gets defaults: the languages
+/// are `zh-CN` and `en`, the metadata is empty, pairs have no term hits, block 0 and kind
+/// `paragraph` when those columns are missing, and a `manual` origin without an `origin`
+/// column. A row may drop empty fields at its end (spreadsheets do). `name` is used in error
+/// messages.
 pub fn read_tsv(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let err = |line: usize, message: String| ExportError::Parse {
         name: name.to_string(),
@@ -140,16 +154,35 @@ pub fn read_tsv(text: &str, name: &str) -> Result<Bitext, ExportError> {
         .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
         .unwrap_or("");
     let columns: Vec<&str> = header.split('\t').collect();
-    if columns != HEADER[..] && columns != HEADER[..5] {
+    let column = |wanted: &str| columns.iter().position(|c| c.trim() == wanted);
+    let (Some(id_col), Some(source_col), Some(target_col)) =
+        (column("id"), column("source"), column("target"))
+    else {
         return Err(err(
             1,
             format!(
-                "header must be `{}` (optionally without flags), found {header:?}",
+                "header must name the columns id, source and target (bitext writes `{}`), found {header:?}",
                 HEADER.join("\\t")
             ),
         ));
-    }
+    };
+    let (block_col, kind_col, flags_col) = (column("block"), column("kind"), column("flags"));
+    let (origin_col, change_col) = (column("origin"), column("change"));
+    // The last required column: a shorter row is an error, a longer one too.
+    let needed = [
+        Some(id_col),
+        Some(source_col),
+        Some(target_col),
+        block_col,
+        kind_col,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0)
+        + 1;
     let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+    let mut diff = Diff::default();
     for (index, line) in lines {
         let number = index + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -157,35 +190,62 @@ pub fn read_tsv(text: &str, name: &str) -> Result<Bitext, ExportError> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        // Spreadsheets may drop an empty last field (no flags).
-        let short_ok = columns.len() == 6 && fields.len() == 5;
-        if fields.len() != columns.len() && !short_ok {
+        if fields.len() > columns.len() || fields.len() < needed {
             return Err(err(
                 number,
                 format!("expected {} fields, found {}", columns.len(), fields.len()),
             ));
         }
-        let block = fields[1]
-            .parse::<u32>()
-            .map_err(|_| err(number, format!("bad block number {:?}", fields[1])))?;
-        let kind = BlockKind::parse(fields[2])
-            .ok_or_else(|| err(number, format!("unknown block kind {:?}", fields[2])))?;
+        let field = |col: Option<usize>| col.and_then(|c| fields.get(c)).copied().unwrap_or("");
+        let block = match block_col {
+            Some(col) => fields[col]
+                .parse::<u32>()
+                .map_err(|_| err(number, format!("bad block number {:?}", fields[col])))?,
+            None => 0,
+        };
+        let kind = match kind_col {
+            Some(col) => BlockKind::parse(fields[col])
+                .ok_or_else(|| err(number, format!("unknown block kind {:?}", fields[col])))?,
+            None => BlockKind::Paragraph,
+        };
         let mut flags = Vec::new();
-        if let Some(field) = fields.get(5).filter(|f| !f.is_empty()) {
-            for part in unescape_tsv(field).split('\n') {
+        let flag_field = field(flags_col);
+        if !flag_field.is_empty() {
+            for part in unescape_tsv(flag_field).split('\n') {
                 flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
             }
         }
+        let origin = match field(origin_col) {
+            "" => Origin::Manual,
+            label => Origin::from_label(&unescape_tsv(label)),
+        };
+        let id = unescape_tsv(fields[id_col]);
+        match field(change_col) {
+            "" => {}
+            change => match Change::parse(change) {
+                Some(Change::New) => diff.new.push(id.clone()),
+                Some(Change::Changed) => diff.changed.push(id.clone()),
+                None => {
+                    return Err(err(
+                        number,
+                        format!("bad change {change:?} (new or changed)"),
+                    ));
+                }
+            },
+        }
         bitext.pairs.push(Pair {
-            id: unescape_tsv(fields[0]),
+            id,
             block,
             kind,
-            source: unescape_tsv(fields[3]),
-            target: unescape_tsv(fields[4]),
+            source: unescape_tsv(fields[source_col]),
+            target: unescape_tsv(fields[target_col]),
             terms: Vec::new(),
             flags,
-            origin: Origin::Manual,
+            origin,
         });
+    }
+    if !diff.new.is_empty() || !diff.changed.is_empty() {
+        bitext.meta.diff = Some(diff);
     }
     Ok(bitext)
 }
@@ -237,7 +297,7 @@ mod tests {
         let e = read_tsv(text, "a.tsv").unwrap_err().to_string();
         assert_eq!(e, "a.tsv:3: bad block number \"x\"");
         let e = read_tsv("id\tsource\n", "a.tsv").unwrap_err().to_string();
-        assert!(e.starts_with("a.tsv:1: header must be"), "{e}");
+        assert!(e.starts_with("a.tsv:1: header must name"), "{e}");
         let e = read_tsv("id\tblock\tkind\tsource\ttarget\nb1.s1\t1\n", "a.tsv")
             .unwrap_err()
             .to_string();
@@ -256,6 +316,40 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert_eq!(e, "a.tsv:2: unknown flag code \"what\"");
+    }
+
+    #[test]
+    fn columns_are_found_by_name_and_origin_and_change_read_back() {
+        let text = "source\tid\ttarget\n两江\tb1.s1\tLiangjiang\n";
+        let b = read_tsv(text, "a.tsv").unwrap();
+        assert_eq!(
+            (b.pairs[0].id.as_str(), b.pairs[0].target.as_str()),
+            ("b1.s1", "Liangjiang")
+        );
+        assert_eq!(
+            (b.pairs[0].block, b.pairs[0].origin.clone()),
+            (0, Origin::Manual)
+        );
+        let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+        bitext.pairs = b.pairs.clone();
+        bitext.pairs[0].origin = Origin::Fuzzy {
+            backend: "openai".into(),
+            model: Some("gpt-4o".into()),
+            similarity: 86,
+        };
+        bitext.meta.diff = Some(Diff {
+            against: "old.json".into(),
+            new: vec![],
+            changed: vec!["b1.s1".into()],
+        });
+        let written = write_tsv(&bitext);
+        assert!(
+            written.contains("\tfuzzy 86% openai/gpt-4o\tchanged\n"),
+            "{written}"
+        );
+        let back = read_tsv(&written, "a.tsv").unwrap();
+        assert_eq!(back.pairs[0].origin, bitext.pairs[0].origin);
+        assert_eq!(back.change_of("b1.s1"), Some(Change::Changed));
     }
 
     #[test]

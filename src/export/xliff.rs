@@ -1,7 +1,8 @@
 //! XLIFF 2.1 (namespace `urn:oasis:names:tc:xliff:document:2.0`, `version="2.1"`): one
 //! `<file>`, one `<unit>` per block (`id="b12"`, `type="bitext:paragraph"`), one `<segment>`
-//! per pair with `state="translated"`, or `initial` where the target is empty or the pair has
-//! flags. Flags are unit `<note>`s `ID: FLAG` (the TSV flag form) with `category` = the flag
+//! per pair with `state="translated"` (`final` for a human translation), or `initial` where
+//! the target is empty or the pair has flags, and `subState="bitext:ORIGIN"` (the origin label,
+//! then `; new` or `; changed` for pairs `--diff` marked). Flags are unit `<note>`s `ID: FLAG` (the TSV flag form) with `category` = the flag
 //! code and `priority` 1 for errors, 5 for warnings. Segment ids are the pair ids with any
 //! character that is not allowed in an XML NMTOKEN (such as the `+` of `b12.s3+s4`) replaced
 //! by `_`; [`read_xliff`] turns `_` back into `+`.
@@ -9,7 +10,7 @@
 use super::ExportError;
 use super::tsv::{flag_from_text, flag_to_text};
 use super::xml::{attribute, error, escape, escape_into, read_text};
-use crate::model::{Bitext, BlockKind, Meta, Origin, Pair, Severity};
+use crate::model::{Bitext, BlockKind, Change, Diff, Meta, Origin, Pair, Severity};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::HashSet;
@@ -30,6 +31,29 @@ pub fn segment_id(id: &str) -> String {
         })
         .collect();
     if id.is_empty() { "_".to_string() } else { id }
+}
+
+/// A segment's `state`: `initial` without a target or with flags, `final` for a human
+/// translation, else `translated`.
+pub fn state(pair: &Pair) -> &'static str {
+    if pair.target.is_empty() || !pair.flags.is_empty() {
+        "initial"
+    } else if pair.origin.is_human() {
+        "final"
+    } else {
+        "translated"
+    }
+}
+
+/// A segment's `subState`: `bitext:` + the origin label, then `; new` or `; changed` for a
+/// pair `--diff` marked.
+fn sub_state(bitext: &Bitext, pair: &Pair) -> String {
+    let mut text = format!("bitext:{}", pair.origin.label());
+    if let Some(change) = bitext.change_of(&pair.id) {
+        text.push_str("; ");
+        text.push_str(change.as_str());
+    }
+    text
 }
 
 /// Writes the XLIFF 2.1 document.
@@ -91,15 +115,12 @@ pub fn write_xliff(bitext: &Bitext) -> String {
             out.push_str("      </notes>\n");
         }
         for pair in pairs {
-            let state = if pair.target.is_empty() || !pair.flags.is_empty() {
-                "initial"
-            } else {
-                "translated"
-            };
             out.push_str("      <segment id=\"");
             escape_into(&mut out, &segment_id(&pair.id));
             out.push_str("\" state=\"");
-            out.push_str(state);
+            out.push_str(state(pair));
+            out.push_str("\" subState=\"");
+            escape_into(&mut out, &sub_state(bitext, pair));
             out.push_str("\">\n        <source>");
             escape_into(&mut out, &pair.source);
             out.push_str("</source>\n");
@@ -127,6 +148,7 @@ pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut notes: Vec<(String, crate::model::Flag)> = Vec::new();
     let mut unit_start = 0;
     let mut pair: Option<Pair> = None;
+    let mut diff = Diff::default();
     loop {
         let offset = reader.buffer_position();
         let event = reader
@@ -159,6 +181,32 @@ pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
                     }
                     "segment" => {
                         let id = attr("id")?.unwrap_or_default().replace('_', "+");
+                        // `subState="bitext:LABEL[; new|changed]"` carries origin and change.
+                        let sub = attr("subState")?.unwrap_or_default();
+                        let (origin, change) = match sub.strip_prefix("bitext:") {
+                            Some(rest) => {
+                                let (label, change) = match rest.rsplit_once("; ") {
+                                    Some((label, c)) => (label, Change::parse(c)),
+                                    None => (rest, None),
+                                };
+                                (Origin::from_label(label), change)
+                            }
+                            None if attr("state")?.as_deref() == Some("final") => (
+                                Origin::Human {
+                                    file: None,
+                                    author: None,
+                                    note: None,
+                                    time: None,
+                                },
+                                None,
+                            ),
+                            None => (Origin::Manual, None),
+                        };
+                        match change {
+                            Some(Change::New) => diff.new.push(id.clone()),
+                            Some(Change::Changed) => diff.changed.push(id.clone()),
+                            None => {}
+                        }
                         pair = Some(Pair {
                             id,
                             block,
@@ -167,7 +215,7 @@ pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             target: String::new(),
                             terms: Vec::new(),
                             flags: Vec::new(),
-                            origin: Origin::Manual,
+                            origin,
                         });
                     }
                     "source" | "target" | "note" if is_start => {
@@ -220,6 +268,9 @@ pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
             0,
             "no <xliff> element: not an XLIFF file",
         ));
+    }
+    if !diff.new.is_empty() || !diff.changed.is_empty() {
+        bitext.meta.diff = Some(diff);
     }
     Ok(bitext)
 }

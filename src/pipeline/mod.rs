@@ -69,7 +69,13 @@ pub struct Options {
     pub backoff_max: Duration,
     /// Re-request a segment that misses a glossary term once, with the violation stated.
     pub repair: bool,
+    /// Least similarity of a memory entry sent as an example with a segment the memory has
+    /// no translation for (fuzzy match, 0–1); 0 sends none.
+    pub fuzzy: f64,
 }
+
+/// Default least similarity of a fuzzy match.
+pub const DEFAULT_FUZZY: f64 = 0.75;
 
 /// Default character budget of a batch.
 pub const DEFAULT_BATCH_CHARS: usize = 1200;
@@ -87,6 +93,7 @@ impl Default for Options {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             repair: true,
+            fuzzy: DEFAULT_FUZZY,
         }
     }
 }

@@ -9,8 +9,10 @@
 use super::enforce::{self, Terms};
 use super::plan::{self, PackItem, Plan, PlannedBatch};
 use super::{Options, Progress, RunReport, Source, estimate_tokens, qa};
-use crate::backend::{Backend, BackendError, BackendInfo, Batch, Context, Item, TermPair, Usage};
-use crate::cache::{Cache, CacheError, CacheKey, Entry};
+use crate::backend::{
+    Backend, BackendError, BackendInfo, Batch, Context, Example, Item, TermPair, Usage,
+};
+use crate::cache::{Cache, CacheError, CacheKey, Entry, FuzzyMatch, PairEntry, PairOrigin};
 use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
 use futures::stream::{FuturesUnordered, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -64,6 +66,8 @@ struct Unit {
     text: String,
     terms: Vec<TermPair>,
     key: CacheKey,
+    /// Similar memory entries (fuzzy matches) sent as examples, best first.
+    examples: Vec<FuzzyMatch>,
 }
 
 /// A segment's answer.
@@ -74,6 +78,21 @@ struct Answer {
     cached: bool,
     /// Checked against its terms (clean or repaired once); see `Entry::checked`.
     checked: bool,
+    /// Where the memory's answer came from, or how a fresh one was requested.
+    from: Provenance,
+}
+
+/// The provenance of an answer, for origins and the run summary.
+#[derive(Clone, Debug, PartialEq)]
+enum Provenance {
+    /// Requested in this run, without examples.
+    Fresh,
+    /// Requested in this run with fuzzy matches as examples; the best match's similarity.
+    Fuzzy(u8),
+    /// A machine answer of this backend from the memory.
+    Memory,
+    /// An imported pair from the memory.
+    Pair(Box<PairEntry>),
 }
 
 enum Slot {
@@ -86,8 +105,8 @@ struct Prepared {
     units: Vec<Unit>,
     /// Per document, the unit indices of its segments in order.
     docs: Vec<Vec<usize>>,
-    /// Cache entries found, per unit.
-    hits: Vec<Option<Entry>>,
+    /// Memory entries found, per unit: an imported pair or this backend's answer.
+    hits: Vec<Option<Hit>>,
     /// The first unit with the same cache key (itself when it is the first): a run sends each
     /// distinct key once and copies the answer to the others.
     leader: Vec<usize>,
@@ -128,16 +147,14 @@ fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
                 text: segment.text.clone(),
                 terms,
                 key,
+                examples: Vec::new(),
             });
         }
         docs.push(indices);
     }
     let hits = match job.cache {
-        Some(cache) => {
-            let keys: Vec<CacheKey> = units.iter().map(|u| u.key).collect();
-            cache.get_many(&keys)?
-        }
-        None => vec![None; units.len()],
+        Some(cache) => memory_hits(cache, &job.options, &mut units)?,
+        None => (0..units.len()).map(|_| None).collect(),
     };
     let mut first: std::collections::HashMap<CacheKey, usize> = std::collections::HashMap::new();
     let leader = units
@@ -153,6 +170,81 @@ fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
         info,
     })
 }
+
+/// What the memory holds for a unit.
+#[derive(Clone)]
+enum Hit {
+    /// An imported pair (human, or machine when this backend has no answer of its own).
+    Pair(Box<PairEntry>),
+    /// This backend's answer.
+    Machine(Entry),
+}
+
+impl Hit {
+    fn answer(&self) -> Answer {
+        match self {
+            Hit::Pair(pair) => Answer {
+                target: pair.target.clone(),
+                usage: Usage::default(),
+                cached: true,
+                // Imported translations are never re-requested: what they miss is flagged.
+                checked: true,
+                from: Provenance::Pair(pair.clone()),
+            },
+            Hit::Machine(entry) => Answer {
+                target: entry.target.clone(),
+                usage: entry.usage,
+                cached: true,
+                checked: entry.checked,
+                from: Provenance::Memory,
+            },
+        }
+    }
+
+    /// Whether the hit may still get a glossary repair request (only this backend's answers).
+    fn entry(&self) -> Option<&Entry> {
+        match self {
+            Hit::Machine(entry) => Some(entry),
+            Hit::Pair(_) => None,
+        }
+    }
+}
+
+/// Looks every unit up in the memory: a human pair first, then this backend's answer, then an
+/// imported machine pair. Units left without an answer get their fuzzy matches as examples.
+fn memory_hits(
+    cache: &Cache,
+    options: &Options,
+    units: &mut [Unit],
+) -> Result<Vec<Option<Hit>>, CacheError> {
+    let keys: Vec<CacheKey> = units.iter().map(|u| u.key).collect();
+    let machine = cache.get_many(&keys)?;
+    let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+    let pairs = cache.pairs_many(&options.source_lang, &options.target_lang, &texts)?;
+    let hits: Vec<Option<Hit>> = machine
+        .into_iter()
+        .zip(pairs)
+        .map(|(entry, pair)| match (entry, pair) {
+            (_, Some(pair)) if pair.origin == PairOrigin::Human => Some(Hit::Pair(Box::new(pair))),
+            (Some(entry), _) => Some(Hit::Machine(entry)),
+            (None, Some(pair)) => Some(Hit::Pair(Box::new(pair))),
+            (None, None) => None,
+        })
+        .collect();
+    let misses: Vec<usize> = (0..units.len()).filter(|&u| hits[u].is_none()).collect();
+    if options.fuzzy > 0.0 && !misses.is_empty() {
+        let index = cache.fuzzy_index(&options.source_lang, &options.target_lang)?;
+        if !index.is_empty() {
+            for u in misses {
+                units[u].examples = index.lookup(&units[u].text, options.fuzzy, MAX_EXAMPLES);
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// Fuzzy matches sent with a segment at most.
+const MAX_EXAMPLES: usize = 3;
 
 fn batch_chars(options: &Options, info: &BackendInfo) -> usize {
     let wanted = if options.batch_chars == 0 {
@@ -207,7 +299,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
         ..Plan::default()
     };
     for (unit, hit) in prepared.units.iter().zip(&prepared.hits) {
-        if let Some(entry) = hit
+        if let Some(entry) = hit.as_ref().and_then(Hit::entry)
             && job.options.repair
             && !entry.checked
             && !job
@@ -388,6 +480,7 @@ impl<'a> Runner<'a> {
                 title: source.title.clone(),
                 previous,
                 instruction,
+                examples: examples_of(units.iter().map(|&u| &self.units[u])),
             },
             source_lang: self.options().source_lang.clone(),
             target_lang: self.options().target_lang.clone(),
@@ -541,8 +634,11 @@ impl<'a> Runner<'a> {
     /// Stores answers in the cache (one durable commit, on the blocking pool so that the
     /// other requests go on meanwhile) and in the slots.
     async fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
+        let info = self.job.backend.info();
+        let time = crate::model::now_rfc3339();
         let entries: Vec<(CacheKey, Entry)> = answers
             .iter()
+            .filter(|(_, a)| !matches!(a.from, Provenance::Pair(_)))
             .map(|(u, a)| {
                 (
                     self.units[*u].key,
@@ -550,6 +646,12 @@ impl<'a> Runner<'a> {
                         target: a.target.clone(),
                         usage: a.usage,
                         checked: a.checked,
+                        source: self.units[*u].text.clone(),
+                        source_lang: self.options().source_lang.clone(),
+                        target_lang: self.options().target_lang.clone(),
+                        backend: info.name.clone(),
+                        model: info.model.clone(),
+                        time: time.clone(),
                     },
                 )
             })
@@ -630,6 +732,10 @@ impl<'a> Runner<'a> {
                                     usage,
                                     cached: false,
                                     checked: clean,
+                                    from: match unit.examples.first() {
+                                        Some(best) => Provenance::Fuzzy(best.percent()),
+                                        None => Provenance::Fresh,
+                                    },
                                 },
                             )
                         })
@@ -707,6 +813,9 @@ impl<'a> Runner<'a> {
                 if still.len() <= missing.len() && !target.trim().is_empty() {
                     best.target = target;
                     best.cached = false;
+                    if best.from == Provenance::Memory {
+                        best.from = Provenance::Fresh;
+                    }
                 }
             }
             Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
@@ -758,6 +867,24 @@ impl From<CacheError> for Stop {
     }
 }
 
+/// The fuzzy matches of a batch's items as protocol examples: per item, human entries first,
+/// then machine ones, each best first.
+fn examples_of<'u>(units: impl Iterator<Item = &'u Unit>) -> Vec<Example> {
+    let mut out = Vec::new();
+    for unit in units {
+        let mut matches: Vec<&FuzzyMatch> = unit.examples.iter().collect();
+        matches.sort_by_key(|m| !m.human); // stable: keeps best first within each kind
+        out.extend(matches.into_iter().map(|m| Example {
+            id: unit.id.clone(),
+            source: m.source.clone(),
+            target: m.target.clone(),
+            similarity: m.percent(),
+            origin: if m.human { "human" } else { "machine" }.to_string(),
+        }));
+    }
+    out
+}
+
 /// Splits a request's usage among its items in proportion to their length.
 fn split_usage(usage: Usage, batch: &Batch) -> Vec<Usage> {
     let lens: Vec<u64> = batch
@@ -804,14 +931,9 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
     let mut cached = 0;
     for hit in &prepared.hits {
         slots.push(match hit {
-            Some(entry) => {
+            Some(hit) => {
                 cached += 1;
-                Slot::Done(Answer {
-                    target: entry.target.clone(),
-                    usage: entry.usage,
-                    cached: true,
-                    checked: entry.checked,
-                })
+                Slot::Done(hit.answer())
             }
             None => Slot::Pending,
         });
@@ -889,7 +1011,8 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
         });
     }
     let bitexts = assemble(&runner, &info);
-    let mut report = runner.report.into_inner().expect("report lock");
+    let mut report = runner.report.lock().expect("report lock").clone();
+    count_provenance(&runner, &mut report);
     for bitext in &bitexts {
         for flag in bitext.pairs.iter().flat_map(|p| &p.flags) {
             if enforce::is_violation(flag) {
@@ -930,7 +1053,7 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
             .filter(|(_, u)| u.doc == doc)
         {
             let segment = &source.segments[unit.index];
-            let (target, cached, mut flags) = match &slots[u] {
+            let (target, origin, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
                     let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
                         Vec::new()
@@ -947,11 +1070,11 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
                         &job.options.source_lang,
                         &job.options.target_lang,
                     ));
-                    (answer.target.clone(), answer.cached, flags)
+                    (answer.target.clone(), origin_of(answer, info), flags)
                 }
                 Slot::Failed(message) => (
                     String::new(),
-                    false,
+                    fresh_origin(info),
                     vec![Flag {
                         code: FlagCode::Failed,
                         severity: Severity::Error,
@@ -962,7 +1085,7 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
                 ),
                 Slot::Pending => (
                     String::new(),
-                    false,
+                    fresh_origin(info),
                     vec![Flag {
                         code: FlagCode::Failed,
                         severity: Severity::Error,
@@ -981,11 +1104,7 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
                 target,
                 terms: Vec::new(),
                 flags,
-                origin: Origin::Translated {
-                    backend: info.name.clone(),
-                    model: info.model.clone(),
-                    cached,
-                },
+                origin,
             });
         }
         job.terms.annotate(&mut bitext);
@@ -993,6 +1112,61 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
         bitexts.push(bitext);
     }
     bitexts
+}
+
+fn fresh_origin(info: &BackendInfo) -> Origin {
+    Origin::Translated {
+        backend: info.name.clone(),
+        model: info.model.clone(),
+        cached: false,
+    }
+}
+
+/// A pair's origin from its answer's provenance.
+fn origin_of(answer: &Answer, info: &BackendInfo) -> Origin {
+    match &answer.from {
+        Provenance::Fresh | Provenance::Memory => Origin::Translated {
+            backend: info.name.clone(),
+            model: info.model.clone(),
+            cached: answer.cached,
+        },
+        Provenance::Fuzzy(similarity) => Origin::Fuzzy {
+            backend: info.name.clone(),
+            model: info.model.clone(),
+            similarity: *similarity,
+        },
+        Provenance::Pair(pair) if pair.origin == PairOrigin::Human => Origin::Human {
+            file: pair.file.clone(),
+            author: pair.author.clone(),
+            note: pair.note.clone(),
+            time: Some(pair.time.clone()).filter(|t| !t.is_empty()),
+        },
+        Provenance::Pair(pair) => Origin::Translated {
+            backend: IMPORTED_BACKEND.to_string(),
+            model: pair.file.clone(),
+            cached: true,
+        },
+    }
+}
+
+/// The backend name of an imported machine pair (its `model` is the file it came from).
+pub const IMPORTED_BACKEND: &str = "imported";
+
+/// Counts where the answers came from, for the run summary.
+fn count_provenance(runner: &Runner<'_>, report: &mut RunReport) {
+    let slots = runner.slots.lock().expect("slots lock");
+    for slot in slots.iter() {
+        if let Slot::Done(answer) = slot {
+            match &answer.from {
+                Provenance::Pair(pair) if pair.origin == PairOrigin::Human => {
+                    report.from_human += 1
+                }
+                Provenance::Pair(_) | Provenance::Memory => report.from_machine += 1,
+                Provenance::Fuzzy(_) => report.fuzzy_assisted += 1,
+                Provenance::Fresh => report.fresh += 1,
+            }
+        }
+    }
 }
 
 /// Drops a flag that repeats an earlier one of the same pair (same code and term), e.g. when
