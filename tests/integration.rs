@@ -10,4 +10,5 @@ mod glossary;
 mod harness;
 mod sim;
 mod split;
+mod tm;
 mod translate;
