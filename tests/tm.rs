@@ -175,7 +175,9 @@ fn revision_loop_sends_only_changed_and_new_sentences_and_keeps_human_edits() {
         "本报记者今天下午再次来到会场采访。",
         "多位参展企业负责人表示，明年还将继续参加。",
     ];
-    let middle = (revised.len() / 2..).find(|&i| revised.is_char_boundary(i)).unwrap();
+    let middle = (revised.len() / 2..)
+        .find(|&i| revised.is_char_boundary(i))
+        .unwrap();
     let cut = revised[middle..].find("\n\n").unwrap() + middle;
     revised.insert_str(cut, &format!("\n\n{}{}", inserted[0], inserted[1]));
     let v2_md = dir.path().join("v2.zh.md");

@@ -22,7 +22,8 @@
 
 pub mod fuzzy;
 
-use crate::backend::{BackendInfo, TermPair, Usage};
+use crate::backend::{BackendInfo, Usage};
+use crate::model::TermPair;
 use redb::{
     Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition, WriteTransaction,
