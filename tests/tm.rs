@@ -398,7 +398,7 @@ fn kill_9_during_import_leaves_all_or_nothing_of_the_file() {
     let small = dir.path().join("small.tsv");
     big_tsv(&small, 10, "小");
     let large = dir.path().join("large.tsv");
-    let n = 30_000;
+    let n = 20_000;
     big_tsv(&large, n, "大");
     let import = |file: &PathBuf| {
         Command::new(env!("CARGO_BIN_EXE_bitext"))
@@ -422,9 +422,9 @@ fn kill_9_during_import_leaves_all_or_nothing_of_the_file() {
         .unwrap();
     assert!(import(&small).wait().unwrap().success());
     let mut killed_mid_run = 0;
-    for step in 1..=6u32 {
+    for step in 1..=5u32 {
         let mut child = import(&large);
-        std::thread::sleep(whole.mul_f64(f64::from(step) / 7.0));
+        std::thread::sleep(whole.mul_f64(f64::from(step) / 6.0));
         if child.try_wait().unwrap().is_none() {
             killed_mid_run += 1;
         }

@@ -334,6 +334,9 @@ impl std::fmt::Debug for Cache {
     }
 }
 
+/// A read-only table of byte keys and values.
+type BytesTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// Delay between two attempts to open a memory held by another process.
 const POLL: Duration = Duration::from_millis(25);
 
@@ -638,7 +641,7 @@ impl Cache {
         &self,
         txn: &ReadTransaction,
         def: TableDefinition<'static, &'static [u8], &'static [u8]>,
-    ) -> Result<Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>, CacheError> {
+    ) -> Result<Option<BytesTable>, CacheError> {
         match txn.open_table(def) {
             Ok(table) => Ok(Some(table)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
