@@ -538,3 +538,105 @@ fn a_warm_rerun_writes_nothing_to_the_memory() {
     );
     assert!(before == after, "a warm rerun changed the memory file");
 }
+
+#[test]
+fn tm_export_stats_and_clear_by_origin() {
+    let sim = Sim::start(SimConfig::default());
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let human = dir.path().join("human.tsv");
+    big_tsv(&human, 4, "人");
+    let machine = dir.path().join("machine.tsv");
+    big_tsv(&machine, 3, "机");
+    let (ok, err) = run(
+        &sim,
+        home.path(),
+        &["tm", "import", path_str(&human), "--author", "Ann"],
+    );
+    assert!(ok, "{err}");
+    let (ok, err) = run(
+        &sim,
+        home.path(),
+        &["tm", "import", path_str(&machine), "--origin", "machine"],
+    );
+    assert!(ok, "{err}");
+    let output = bitext()
+        .args(["tm", "stats", "--json", "--cache"])
+        .arg(home.path().join("tm"))
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (stats["human"].as_u64(), stats["imported_machine"].as_u64()),
+        (Some(4), Some(3))
+    );
+    assert!(stats["file_bytes"].as_u64().unwrap() > 0);
+    // Export: every format carries the origin, and the export imports back unchanged.
+    for format in ["tsv", "json", "tmx"] {
+        let out = dir.path().join(format!("memory.{format}"));
+        let (ok, err) = run(
+            &sim,
+            home.path(),
+            &["tm", "export", "-f", format, "-o", path_str(&out)],
+        );
+        assert!(ok, "{err}");
+        let back = bitext::export::read(
+            &std::fs::read_to_string(&out).unwrap(),
+            bitext::export::Format::from_name(format).unwrap(),
+            "memory",
+        )
+        .unwrap();
+        assert_eq!(back.pairs.len(), 7, "{format}");
+        let humans = back.pairs.iter().filter(|p| matches!(&p.origin, Origin::Human { author, .. } if author.as_deref() == Some("Ann"))).count();
+        assert_eq!(humans, 4, "{format}");
+        let (ok, err) = run(
+            &sim,
+            home.path(),
+            &[
+                "tm",
+                "import",
+                path_str(&out),
+                "--origin",
+                "human",
+                "--author",
+                "Ann",
+            ],
+        );
+        assert!(ok, "{err}");
+        assert!(
+            err.contains("0 added, 3 updated, 4 unchanged"),
+            "{format}: {err}"
+        );
+        let (ok, err) = run(&sim, home.path(), &["tm", "clear", "--origin", "human"]);
+        assert!(ok, "{err}");
+        assert!(err.contains("removed 7 entries"), "{err}");
+        let (ok, err) = run(
+            &sim,
+            home.path(),
+            &["tm", "import", path_str(&human), "--author", "Ann"],
+        );
+        assert!(ok, "{err}");
+        let (ok, err) = run(
+            &sim,
+            home.path(),
+            &["tm", "import", path_str(&machine), "--origin", "machine"],
+        );
+        assert!(ok, "{err}");
+    }
+    let (ok, err) = run(
+        &sim,
+        home.path(),
+        &[
+            "tm",
+            "export",
+            "--origin",
+            "machine",
+            "-f",
+            "tsv",
+            "-o",
+            path_str(&dir.path().join("m.tsv")),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("wrote 3 entries"), "{err}");
+}
