@@ -10,5 +10,6 @@ mod glossary;
 mod harness;
 mod sim;
 mod split;
+mod terms;
 mod tm;
 mod translate;
