@@ -11,11 +11,8 @@ mod check;
 pub mod export;
 mod glossary;
 mod split;
-<<<<<<< HEAD
-mod tm;
-=======
 mod terms;
->>>>>>> main
+mod tm;
 mod translate;
 
 #[derive(Debug, Parser)]
