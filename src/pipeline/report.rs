@@ -71,7 +71,7 @@ impl fmt::Display for RunReport {
             write!(f, ", {} failed", self.failed)?;
         }
         write!(f, ", {:.2}s", self.wall_time.as_secs_f64())?;
-        if self.from_human + self.fuzzy_assisted > 0 {
+        if self.from_human + self.from_machine + self.fuzzy_assisted + self.fresh > 0 {
             write!(
                 f,
                 " (from memory: {} human, {} machine; requested: {} fuzzy-assisted, {} fresh)",
