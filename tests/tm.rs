@@ -34,7 +34,7 @@ fn run(sim: &Sim, home: &Path, args: &[&str]) -> (bool, String) {
 }
 
 fn read_json(path: &Path) -> Bitext {
-    Bitext::from_json(&std::fs::read_to_string(path).unwrap(), "out.json").unwrap()
+    bitext::export::json::read(&std::fs::read_to_string(path).unwrap(), "out.json").unwrap()
 }
 
 fn path_str(path: &Path) -> &str {

@@ -3,7 +3,7 @@
 use super::enforce;
 use super::prepare::Prepared;
 use super::run::{Answer, IMPORTED_BACKEND, Provenance, Slot};
-use super::{Job, Source, qa};
+use super::{Article, Job, qa};
 use crate::backend::BackendInfo;
 use crate::cache::PairOrigin;
 use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
@@ -11,7 +11,7 @@ use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
 /// Builds one bitext per source from the units' slots (indexed like `prepared.units`).
 pub fn assemble(
     job: &Job<'_>,
-    sources: &[Source],
+    sources: &[Article],
     prepared: &Prepared,
     slots: &[Slot],
 ) -> Vec<Bitext> {
