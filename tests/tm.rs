@@ -272,7 +272,7 @@ fn revision_loop_sends_only_changed_and_new_sentences_and_keeps_human_edits() {
     assert!(tsv.lines().filter(|l| l.contains("\thuman\t")).count() >= 5);
     for (format, needle) in [
         ("tmx", "<prop type=\"x-change\">changed</prop>"),
-        ("xliff", "; changed\">"),
+        ("xliff", "subState=\"bitext:changed\""),
         ("html", "<span class=\"mark ch\">changed</span>"),
     ] {
         let out = dir.path().join(format!("v2.{format}"));

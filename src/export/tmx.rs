@@ -150,6 +150,7 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut translator: Option<String> = None;
     let mut has_origin = false;
     let mut diff = Diff::default();
+    let mut source_seen = false;
     loop {
         let offset = reader.buffer_position();
         let event = reader
@@ -165,6 +166,7 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             attribute(e, "srclang", name, text, offset)?.unwrap_or_default();
                     }
                     "tu" => {
+                        source_seen = false;
                         let index = bitext.pairs.len() + 1;
                         let id = attribute(e, "tuid", name, text, offset)?
                             .unwrap_or_else(|| format!("tu{index}"));
@@ -203,8 +205,11 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             return Err(error(name, text, offset, "<seg> outside a <tu>"));
                         };
                         let lang = lang.clone().unwrap_or_default();
-                        if lang.eq_ignore_ascii_case(&bitext.source_lang) {
+                        // The first tuv in the header's source language is the source (a
+                        // second one in that language, as po2tmx -l en writes, the target).
+                        if lang.eq_ignore_ascii_case(&bitext.source_lang) && !source_seen {
                             pair.source = content;
+                            source_seen = true;
                         } else {
                             if bitext.target_lang.is_empty() {
                                 bitext.target_lang = lang;

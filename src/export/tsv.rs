@@ -2,9 +2,6 @@
 //! pair. `origin` is [`Origin::label`] (`machine openai/gpt-4o`, `fuzzy 86% openai/gpt-4o`,
 //! `human`, …); `change` is `new` or `changed` for pairs `translate --diff` marked, else empty.
 //!
-//! The reader finds columns by name: `id`, `source` and `target` are required, the others
-//! optional (so a spreadsheet cut down to `id source target` reads back).
-//!
 //! Every field is escaped with [`escape_tsv`]: backslash, tab, line feed and carriage return
 //! become `\\`, `\t`, `\n` and `\r`, so a row is always one line with exactly six fields.
 //! The flags field lists the pair's flags separated by line feeds (so `\n` in the file),
@@ -12,11 +9,13 @@
 //! flags, where TERM and EXPECTED are JSON strings (`null` when absent). Line breaks in a
 //! message become spaces (messages are one line).
 //!
-//! The plain form ([`write_tsv_plain`]) is only `source<TAB>target` per pair, no header, with
+//! The plain form ([`render_plain`]) is only `source<TAB>target` per pair, no header, with
 //! the same escaping.
 
 use super::ExportError;
-use crate::model::{Bitext, BlockKind, Change, Diff, Flag, FlagCode, Meta, Origin, Pair, Severity};
+use crate::model::{
+    Bitext, BlockKind, Change, Diff, Flag, FlagCode, Meta, Origin, Pair, SegmentId, Severity,
+};
 use crate::util::{escape_tsv, unescape_tsv};
 
 /// The header row's fields.
@@ -135,12 +134,27 @@ pub fn flag_from_text(text: &str) -> Result<Flag, String> {
     })
 }
 
-/// Reads the TSV form back into a bitext. Columns are found by name in the header; `id`,
-/// `source` and `target` are required. What TSV does not carry gets defaults: the languages
-/// are `zh-CN` and `en`, the metadata is empty, pairs have no term hits, block 0 and kind
-/// `paragraph` when those columns are missing, and a `manual` origin without an `origin`
-/// column. A row may drop empty fields at its end (spreadsheets do). `name` is used in error
-/// messages.
+/// Whether a TSV's first line is a header bitext reads: one that names `source` and `target`
+/// columns (bitext's own `id block kind source target flags`, or any order with other
+/// columns, as spreadsheets and other tools write them).
+pub fn is_header(line: &str) -> bool {
+    let columns = header_columns(line);
+    columns.iter().any(|c| c == "source") && columns.iter().any(|c| c == "target")
+}
+
+fn header_columns(line: &str) -> Vec<String> {
+    line.trim_end_matches('\r')
+        .split('\t')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect()
+}
+
+/// Reads a TSV with a header row back into a bitext: bitext's full form, or any TSV whose
+/// header names `source` and `target` columns (`id`, `block`, `kind` and `flags` are used when
+/// present, other columns ignored). What TSV does not carry gets defaults: the languages are
+/// `zh-CN` and `en`, the metadata is empty, pairs have no term hits and a `manual` origin; a
+/// missing id is `L` and the line number, a missing block the one of a `bN.sM` id (else 0), a
+/// missing kind `paragraph`. `name` is used in error messages.
 pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let err = |line: usize, message: String| ExportError::Parse {
         name: name.to_string(),
@@ -149,40 +163,30 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     };
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut lines = text.split('\n').enumerate();
-    let header = lines
-        .next()
-        .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
-        .unwrap_or("");
-    let columns: Vec<&str> = header.split('\t').collect();
-    let column = |wanted: &str| columns.iter().position(|c| c.trim() == wanted);
-    let (Some(id_col), Some(source_col), Some(target_col)) =
-        (column("id"), column("source"), column("target"))
-    else {
+    let header = lines.next().map(|(_, l)| l).unwrap_or("");
+    let columns = header_columns(header);
+    let column = |want: &str| columns.iter().position(|c| c == want);
+    let (Some(source), Some(target)) = (column("source"), column("target")) else {
         return Err(err(
             1,
             format!(
-                "header must name the columns id, source and target (bitext writes `{}`), found {header:?}",
-                HEADER.join("\\t")
+                "the TSV header must name source and target columns, as bitext's `{}` does (found {:?})",
+                HEADER.join("\\t"),
+                header.trim_end_matches('\r')
             ),
         ));
     };
-    let (block_col, kind_col, flags_col) = (column("block"), column("kind"), column("flags"));
-    let (origin_col, change_col) = (column("origin"), column("change"));
-    // The last required column: a shorter row is an error, a longer one too.
-    let needed = [
-        Some(id_col),
-        Some(source_col),
-        Some(target_col),
-        block_col,
-        kind_col,
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .unwrap_or(0)
-        + 1;
-    let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+    let (id, block, kind, flags) = (
+        column("id"),
+        column("block"),
+        column("kind"),
+        column("flags"),
+    );
+    let (origin, change) = (column("origin"), column("change"));
+    // Spreadsheets drop empty fields at the end of a row: only these columns may go missing.
+    let optional = [flags, origin, change];
     let mut diff = Diff::default();
+    let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
     for (index, line) in lines {
         let number = index + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -190,62 +194,97 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() > columns.len() || fields.len() < needed {
+        let short_ok = fields.len() < columns.len()
+            && (fields.len()..columns.len()).all(|c| optional.contains(&Some(c)));
+        if fields.len() != columns.len() && !short_ok {
             return Err(err(
                 number,
                 format!("expected {} fields, found {}", columns.len(), fields.len()),
             ));
         }
-        let field = |col: Option<usize>| col.and_then(|c| fields.get(c)).copied().unwrap_or("");
-        let block = match block_col {
-            Some(col) => fields[col]
+        let field = |c: Option<usize>| c.and_then(|c| fields.get(c)).copied();
+        let pair_id = field(id).map_or_else(|| format!("L{number}"), unescape_tsv);
+        let block = match field(block) {
+            Some(text) => text
                 .parse::<u32>()
-                .map_err(|_| err(number, format!("bad block number {:?}", fields[col])))?,
-            None => 0,
+                .map_err(|_| err(number, format!("bad block number {text:?}")))?,
+            None => {
+                SegmentId::parse(pair_id.split('+').next().unwrap_or("")).map_or(0, |s| s.block)
+            }
         };
-        let kind = match kind_col {
-            Some(col) => BlockKind::parse(fields[col])
-                .ok_or_else(|| err(number, format!("unknown block kind {:?}", fields[col])))?,
+        let kind = match field(kind) {
+            Some(text) => BlockKind::parse(text)
+                .ok_or_else(|| err(number, format!("unknown block kind {text:?}")))?,
             None => BlockKind::Paragraph,
         };
-        let mut flags = Vec::new();
-        let flag_field = field(flags_col);
-        if !flag_field.is_empty() {
-            for part in unescape_tsv(flag_field).split('\n') {
-                flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
+        let mut pair_flags = Vec::new();
+        if let Some(text) = field(flags).filter(|f| !f.is_empty()) {
+            for part in unescape_tsv(text).split('\n') {
+                pair_flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
             }
         }
-        let origin = match field(origin_col) {
-            "" => Origin::Manual,
-            label => Origin::from_label(&unescape_tsv(label)),
+        let pair_origin = match field(origin) {
+            None | Some("") => Origin::Manual,
+            Some(label) => Origin::from_label(&unescape_tsv(label)),
         };
-        let id = unescape_tsv(fields[id_col]);
-        match field(change_col) {
-            "" => {}
-            change => match Change::parse(change) {
-                Some(Change::New) => diff.new.push(id.clone()),
-                Some(Change::Changed) => diff.changed.push(id.clone()),
-                None => {
-                    return Err(err(
-                        number,
-                        format!("bad change {change:?} (new or changed)"),
-                    ));
-                }
+        match field(change) {
+            None | Some("") => {}
+            Some(text) => match Change::parse(text) {
+                Some(Change::New) => diff.new.push(pair_id.clone()),
+                Some(Change::Changed) => diff.changed.push(pair_id.clone()),
+                None => return Err(err(number, format!("bad change {text:?} (new or changed)"))),
             },
         }
         bitext.pairs.push(Pair {
-            id,
+            id: pair_id,
             block,
             kind,
-            source: unescape_tsv(fields[source_col]),
-            target: unescape_tsv(fields[target_col]),
+            source: unescape_tsv(fields[source]),
+            target: unescape_tsv(fields[target]),
             terms: Vec::new(),
-            flags,
-            origin,
+            flags: pair_flags,
+            origin: pair_origin,
         });
     }
     if !diff.new.is_empty() || !diff.changed.is_empty() {
         bitext.meta.diff = Some(diff);
+    }
+    Ok(bitext)
+}
+
+/// Reads the plain form ([`render_plain`], and what corpus tools write): `source<TAB>target`
+/// per line, no header. Pairs get ids `L` + the line number, block 0, kind `paragraph`; the
+/// languages are `zh-CN` and `en`. A line with another number of fields is an error.
+pub fn read_plain(text: &str, name: &str) -> Result<Bitext, ExportError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let Some((source, target)) = line.split_once('\t').filter(|(_, t)| !t.contains('\t'))
+        else {
+            return Err(ExportError::Parse {
+                name: name.to_string(),
+                line: number,
+                message: format!(
+                    "expected 2 tab-separated fields (source, target), found {}",
+                    line.split('\t').count()
+                ),
+            });
+        };
+        bitext.pairs.push(Pair {
+            id: format!("L{number}"),
+            block: 0,
+            kind: BlockKind::Paragraph,
+            source: unescape_tsv(source),
+            target: unescape_tsv(target),
+            terms: Vec::new(),
+            flags: Vec::new(),
+            origin: Origin::Manual,
+        });
     }
     Ok(bitext)
 }
@@ -262,6 +301,40 @@ mod tests {
             term: term.map(Into::into),
             expected: expected.map(Into::into),
         }
+    }
+
+    #[test]
+    fn columns_are_found_by_name_and_origin_and_change_read_back() {
+        let text = "source\tid\ttarget\n两江\tb1.s1\tLiangjiang\n";
+        let b = read(text, "a.tsv").unwrap();
+        assert_eq!(
+            (b.pairs[0].id.as_str(), b.pairs[0].target.as_str()),
+            ("b1.s1", "Liangjiang")
+        );
+        assert_eq!(
+            (b.pairs[0].block, b.pairs[0].origin.clone()),
+            (1, Origin::Manual)
+        );
+        let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+        bitext.pairs = b.pairs.clone();
+        bitext.pairs[0].origin = Origin::Fuzzy {
+            backend: "openai".into(),
+            model: Some("gpt-4o".into()),
+            similarity: 86,
+        };
+        bitext.meta.diff = Some(Diff {
+            against: "old.json".into(),
+            new: vec![],
+            changed: vec!["b1.s1".into()],
+        });
+        let written = render(&bitext);
+        assert!(
+            written.contains("\tfuzzy 86% openai/gpt-4o\tchanged\n"),
+            "{written}"
+        );
+        let back = read(&written, "a.tsv").unwrap();
+        assert_eq!(back.pairs[0].origin, bitext.pairs[0].origin);
+        assert_eq!(back.change_of("b1.s1"), Some(Change::Changed));
     }
 
     #[test]
@@ -297,7 +370,10 @@ mod tests {
         let e = read(text, "a.tsv").unwrap_err().to_string();
         assert_eq!(e, "a.tsv:3: bad block number \"x\"");
         let e = read("id\tsource\n", "a.tsv").unwrap_err().to_string();
-        assert!(e.starts_with("a.tsv:1: header must name"), "{e}");
+        assert!(
+            e.starts_with("a.tsv:1: the TSV header must name source and target"),
+            "{e}"
+        );
         let e = read("id\tblock\tkind\tsource\ttarget\nb1.s1\t1\n", "a.tsv")
             .unwrap_err()
             .to_string();
@@ -316,40 +392,6 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert_eq!(e, "a.tsv:2: unknown flag code \"what\"");
-    }
-
-    #[test]
-    fn columns_are_found_by_name_and_origin_and_change_read_back() {
-        let text = "source\tid\ttarget\n两江\tb1.s1\tLiangjiang\n";
-        let b = read(text, "a.tsv").unwrap();
-        assert_eq!(
-            (b.pairs[0].id.as_str(), b.pairs[0].target.as_str()),
-            ("b1.s1", "Liangjiang")
-        );
-        assert_eq!(
-            (b.pairs[0].block, b.pairs[0].origin.clone()),
-            (0, Origin::Manual)
-        );
-        let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
-        bitext.pairs = b.pairs.clone();
-        bitext.pairs[0].origin = Origin::Fuzzy {
-            backend: "openai".into(),
-            model: Some("gpt-4o".into()),
-            similarity: 86,
-        };
-        bitext.meta.diff = Some(Diff {
-            against: "old.json".into(),
-            new: vec![],
-            changed: vec!["b1.s1".into()],
-        });
-        let written = render(&bitext);
-        assert!(
-            written.contains("\tfuzzy 86% openai/gpt-4o\tchanged\n"),
-            "{written}"
-        );
-        let back = read(&written, "a.tsv").unwrap();
-        assert_eq!(back.pairs[0].origin, bitext.pairs[0].origin);
-        assert_eq!(back.change_of("b1.s1"), Some(Change::Changed));
     }
 
     #[test]
