@@ -64,8 +64,8 @@ enum TmAction {
         #[arg(long, value_enum, default_value = "all")]
         origin: OriginArg,
     },
-    /// Store the pairs of edited bilingual files (bitext JSON, TSV with id/source/target
-    /// columns, TMX, XLIFF): all files or nothing.
+    /// Store the pairs of edited bilingual files (bitext JSON, TSV with source/target
+    /// columns, TMX, XLIFF 2 and 1.2; `-` reads standard input): all files or nothing.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -168,7 +168,7 @@ pub fn run(args: TmArgs) -> Result<ExitCode> {
             let mut pairs = Vec::new();
             let mut skipped = 0;
             for file in &files {
-                let bitext = read_bilingual(file)?;
+                let bitext = super::io::read_bitext(file)?;
                 skipped += to_entries(&bitext, file, &defaults, &mut pairs);
             }
             let counts = memory.import(&pairs)?;
@@ -224,42 +224,6 @@ struct ImportDefaults {
     time: String,
 }
 
-/// Reads a bilingual file in any format bitext reads back (by extension, else by content).
-fn read_bilingual(path: &Path) -> Result<Bitext> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let name = path.display().to_string();
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{name}: not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let by_extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(Format::from_extension)
-        .filter(|f| matches!(f, Format::Json | Format::Tsv | Format::Tmx | Format::Xliff));
-    let format = by_extension.unwrap_or_else(|| sniff(&text));
-    Ok(export::read(&text, format, &name)?)
-}
-
-/// The format of a file's text when its name does not say.
-fn sniff(text: &str) -> Format {
-    let start = text.trim_start_matches('\u{FEFF}').trim_start();
-    if start.starts_with('{') {
-        Format::Json
-    } else if start.starts_with('<') {
-        let head: String = start.chars().take(2000).collect();
-        if head.contains("<xliff") {
-            Format::Xliff
-        } else {
-            Format::Tmx
-        }
-    } else {
-        Format::Tsv
-    }
-}
-
 /// The memory entries of a file's pairs; returns how many pairs were skipped (no source or
 /// no target, or a target that failed).
 fn to_entries(
@@ -277,10 +241,10 @@ fn to_entries(
     };
     let source_lang = pick(&bitext.source_lang, &defaults.from);
     let target_lang = pick(&bitext.target_lang, &defaults.to);
-    let file = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .or_else(|| Some(path.display().to_string()));
+    let file = Some(match path.file_name() {
+        Some(name) if !super::io::is_stdio(path) => name.to_string_lossy().into_owned(),
+        _ => super::io::input_name(path),
+    });
     let mut skipped = 0;
     for pair in &bitext.pairs {
         let failed = pair.flags.iter().any(|f| f.code == FlagCode::Failed);
