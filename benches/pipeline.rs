@@ -372,6 +372,7 @@ fn cache_lookup_sample(bencher: divan::Bencher) {
                     target: "x".repeat(200),
                     usage: Default::default(),
                     checked: false,
+                    ..Default::default()
                 },
             )
         })

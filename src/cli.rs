@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 mod align;
 mod backends;
-mod cache;
 mod check;
 pub mod export;
 mod glossary;
 mod io;
 mod split;
 mod terms;
+mod tm;
 mod translate;
 
 #[derive(Debug, Parser)]
@@ -34,8 +34,9 @@ enum Command {
     Split(split::SplitArgs),
     /// Translate articles into aligned bilingual documents (batches, cache, glossary, QA).
     Translate(translate::TranslateArgs),
-    /// The translation memory: `stats` or `clear`.
-    Cache(cache::CacheArgs),
+    /// The translation memory: `stats`, `import`, `export`, `clear` (alias `cache`).
+    #[command(alias = "cache")]
+    Tm(tm::TmArgs),
     /// Align a Chinese text with its English translation, sentence by sentence.
     Align(align::AlignArgs),
     /// List the configured translation backends and what each is missing (never prints keys).
@@ -87,7 +88,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Split(args) => split::run(args),
         Command::Translate(args) => translate::run(args),
-        Command::Cache(args) => cache::run(args),
+        Command::Tm(args) => tm::run(args),
         Command::Align(args) => align::run(args),
         Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),

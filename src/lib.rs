@@ -21,6 +21,7 @@ pub mod glossary;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod revision;
 pub mod sanitize;
 pub mod split;
 pub mod terms;

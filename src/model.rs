@@ -237,6 +237,126 @@ pub enum Origin {
         tgt: Vec<usize>,
     },
     Manual,
+    /// A machine translation requested with fuzzy matches from the translation memory as
+    /// examples; `similarity` is the best match's, in whole percent.
+    Fuzzy {
+        backend: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<String>,
+        similarity: u8,
+    },
+    /// A human translation from the translation memory (imported from an edited file).
+    Human {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// RFC 3339 time of the import.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time: Option<String>,
+    },
+}
+
+impl Origin {
+    /// One short line for people and for the TSV `origin` column: `machine openai/gpt-4o`,
+    /// `machine openai/gpt-4o (memory)`, `fuzzy 86% openai/gpt-4o`, `human`, `human (Ann)`,
+    /// `aligned 0.93`, `manual`.
+    pub fn label(&self) -> String {
+        let engine = |backend: &str, model: &Option<String>| match model {
+            Some(model) => format!("{backend}/{model}"),
+            None => backend.to_string(),
+        };
+        match self {
+            Origin::Translated {
+                backend,
+                model,
+                cached,
+            } => format!(
+                "machine {}{}",
+                engine(backend, model),
+                if *cached { " (memory)" } else { "" }
+            ),
+            Origin::Fuzzy {
+                backend,
+                model,
+                similarity,
+            } => format!("fuzzy {similarity}% {}", engine(backend, model)),
+            Origin::Aligned { score, .. } => format!("aligned {score:.2}"),
+            Origin::Manual => "manual".into(),
+            Origin::Human { author, .. } => match author {
+                Some(author) => format!("human ({author})"),
+                None => "human".into(),
+            },
+        }
+    }
+
+    /// Reads a [`Origin::label`] back as far as it can: `human…` is a human origin, `machine
+    /// B/M…` and `fuzzy N% B/M` keep backend, model and similarity; anything else is manual.
+    pub fn from_label(label: &str) -> Origin {
+        let label = label.trim();
+        let engine = |text: &str| {
+            let text = text.trim();
+            let (text, cached) = match text.strip_suffix(" (memory)") {
+                Some(rest) => (rest, true),
+                None => (text, false),
+            };
+            let (backend, model) = match text.split_once('/') {
+                Some((b, m)) => (b.to_string(), Some(m.to_string())),
+                None => (text.to_string(), None),
+            };
+            (backend, model, cached)
+        };
+        if let Some(rest) = label.strip_prefix("human") {
+            let author = rest
+                .trim()
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::to_string);
+            return Origin::Human {
+                file: None,
+                author,
+                note: None,
+                time: None,
+            };
+        }
+        if let Some(rest) = label.strip_prefix("machine ") {
+            let (backend, model, cached) = engine(rest);
+            return Origin::Translated {
+                backend,
+                model,
+                cached,
+            };
+        }
+        if let Some(score) = label.strip_prefix("aligned ")
+            && let Ok(score) = score.trim().parse()
+        {
+            // The sentence indices of the link are not in the label.
+            return Origin::Aligned {
+                score,
+                src: Vec::new(),
+                tgt: Vec::new(),
+            };
+        }
+        if let Some(rest) = label.strip_prefix("fuzzy ")
+            && let Some((percent, rest)) = rest.split_once("% ")
+            && let Ok(similarity) = percent.parse()
+        {
+            let (backend, model, _) = engine(rest);
+            return Origin::Fuzzy {
+                backend,
+                model,
+                similarity,
+            };
+        }
+        Origin::Manual
+    }
+
+    /// Whether a person made or approved the target.
+    pub fn is_human(&self) -> bool {
+        matches!(self, Origin::Human { .. } | Origin::Manual)
+    }
 }
 
 /// A source sentence (or several, for a many-to-many alignment link) and its target.
@@ -279,6 +399,47 @@ pub struct Meta {
     /// `bitext 0.1.0`.
     #[serde(default)]
     pub tool: String,
+    /// Which pairs are new or changed since an earlier version of the article (`--diff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
+}
+
+/// The pairs whose source is new or changed since an earlier bitext of the same article
+/// (`translate --diff OLD.json`); every other pair's source was already there, wherever it was.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Diff {
+    /// The earlier file.
+    pub against: String,
+    /// Ids of pairs whose source has no similar sentence in the earlier version.
+    #[serde(default)]
+    pub new: Vec<String>,
+    /// Ids of pairs whose source is an edited sentence of the earlier version.
+    #[serde(default)]
+    pub changed: Vec<String>,
+}
+
+/// How a pair differs from the earlier version of its article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    New,
+    Changed,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Changed => "changed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Change> {
+        match name {
+            "new" => Some(Change::New),
+            "changed" => Some(Change::Changed),
+            _ => None,
+        }
+    }
 }
 
 /// A bilingual document: every source sentence paired with its target, in order.
@@ -297,6 +458,18 @@ impl Bitext {
             target_lang: target_lang.to_string(),
             meta,
             pairs: Vec::new(),
+        }
+    }
+
+    /// Whether pair `id` is new or changed since the version `meta.diff` compares with.
+    pub fn change_of(&self, id: &str) -> Option<Change> {
+        let diff = self.meta.diff.as_ref()?;
+        if diff.new.iter().any(|i| i == id) {
+            Some(Change::New)
+        } else if diff.changed.iter().any(|i| i == id) {
+            Some(Change::Changed)
+        } else {
+            None
         }
     }
 

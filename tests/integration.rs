@@ -13,4 +13,5 @@ mod interchange;
 mod sim;
 mod split;
 mod terms;
+mod tm;
 mod translate;

@@ -29,6 +29,23 @@ pub struct Context {
     /// A note for a repair request, e.g. `the previous answer omitted "SCO" for 上合组织`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instruction: Option<String>,
+    /// Similar sentences the translation memory already has translated (fuzzy matches), for
+    /// consistency: per item, human translations first, each kind best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
+}
+
+/// A fuzzy match sent with a segment (`context.examples` in the batch protocol).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// The id of the segment it is similar to.
+    pub id: String,
+    pub source: String,
+    pub target: String,
+    /// Character-level similarity in whole percent.
+    pub similarity: u8,
+    /// `human` or `machine`.
+    pub origin: String,
 }
 
 /// One segment to translate.

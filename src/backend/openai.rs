@@ -524,7 +524,7 @@ pub fn system_prompt(batch: &Batch) -> String {
         "Translate news from {source} into {target} (bitext protocol v{PROTOCOL_VERSION}). \
 Input JSON: \"segments\": [id, text] pairs; \"terms\": \"source=target\" renderings to use exactly \
 (a source listed twice: the first rendering at its first occurrence, the second after); \
-\"context\": title, previous sentence, instruction, for reference only. \
+\"context\": title, previous sentence, instruction, examples, for reference only. \
 Translate every segment on its own, completely and faithfully, keeping numbers, names and dates; \
 never merge, split, drop or reorder segments. \
 Reply only {{\"translations\":[{{\"id\":\"<id>\",\"text\":\"<{target}>\"}}]}} with the same ids."

@@ -179,7 +179,7 @@ fn machine_translations(name: &str, sides: &Sides, config: Option<&Path>) -> Res
     let config = Config::load(config, &env)?;
     let spec = config.resolve(Some(name), &env, &Overrides::default())?;
     let backend = registry::from_spec(&spec, &[])?;
-    let cache = Cache::open(&super::cache::cache_dir(None)?)?;
+    let cache = Cache::open(&super::tm::cache_dir(None)?)?;
     let bar = super::translate::Bar::new();
     let job = Job {
         backend: backend.as_ref(),

@@ -12,8 +12,7 @@ use bitext::cache::Cache;
 use bitext::config::{BackendSpec, ChosenBy, Config, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
 use bitext::glossary::{Glossary, GlossaryChoice};
-use bitext::model::TermPair;
-use bitext::model::{Bitext, Meta};
+use bitext::model::{Bitext, Meta, TermPair};
 use bitext::pipeline::{
     self, Article, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Terms,
 };
@@ -64,6 +63,14 @@ pub struct TranslateArgs {
     /// Cache directory (default: `$XDG_CACHE_HOME/bitext`).
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
+    /// Least similarity (0–1) of a memory entry sent as an example with a segment the memory
+    /// has no translation for; 0 sends none.
+    #[arg(long, value_name = "N", default_value_t = pipeline::DEFAULT_FUZZY, value_parser = parse_fuzzy)]
+    fuzzy: f64,
+    /// A previous bitext JSON of this article: mark the pairs whose source is new or changed
+    /// since then, in every export.
+    #[arg(long, value_name = "OLD.json")]
+    diff: Option<PathBuf>,
     /// Plan only: segments, cached hits, requests and estimated tokens; nothing is sent.
     #[arg(long)]
     dry_run: bool,
@@ -77,6 +84,13 @@ pub struct TranslateArgs {
     /// default such a run writes `NAME.partial.EXT` beside it).
     #[arg(long)]
     force: bool,
+}
+
+fn parse_fuzzy(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if (0.0..=1.0).contains(&n) => Ok(n),
+        _ => Err(format!("{text:?} is not a similarity between 0 and 1")),
+    }
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
@@ -188,6 +202,8 @@ pub struct Plan {
     pub force: bool,
     /// Glossary files and the template: inputs no output may overwrite.
     pub other_inputs: Vec<PathBuf>,
+    /// `--diff OLD.json`: the earlier bitext of the article and its file name.
+    pub earlier: Option<(Bitext, String)>,
 }
 
 impl Plan {
@@ -213,7 +229,7 @@ impl Plan {
         let cache_dir = if args.no_cache {
             None
         } else {
-            Some(super::cache::cache_dir(args.cache.clone())?)
+            Some(super::tm::cache_dir(args.cache.clone())?)
         };
         let options = Options {
             concurrency: spec.concurrency,
@@ -222,6 +238,7 @@ impl Plan {
             tpm: spec.tpm,
             servers: pipeline::servers::default_path(),
             deadline: args.deadline,
+            fuzzy: args.fuzzy,
             ..Options::default()
         };
         let other_inputs = glossary_choice
@@ -230,6 +247,18 @@ impl Plan {
             .chain(&args.out.template)
             .cloned()
             .collect();
+        let earlier = match &args.diff {
+            Some(path) => {
+                if args.files.len() > 1 {
+                    bail!("--diff compares one article with its earlier version: give one input");
+                }
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("{name}: cannot read"))?;
+                Some((bitext::export::json::read(&text, &name)?, name))
+            }
+            None => None,
+        };
         let plan = Plan {
             force: args.force,
             other_inputs,
@@ -246,6 +275,7 @@ impl Plan {
             options,
             dry_run: args.dry_run,
             strict: args.strict,
+            earlier,
         };
         plan.check_writable()?;
         Ok(plan)
@@ -372,6 +402,10 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
         Some(Ok(outcome)) => outcome,
     };
+    let mut outcome = outcome;
+    if let (Some((old, name)), Some(bitext)) = (&plan.earlier, outcome.bitexts.first_mut()) {
+        bitext::revision::mark_changes(bitext, old, name);
+    }
     write_outputs(&plan, &outcome)?;
     super::note(&outcome.report.to_string());
     super::note(&summary_terms(&plan, &outcome));

@@ -155,6 +155,39 @@ fn origin_text(pair: &Pair) -> String {
             format!("aligned {}:{}, score {score:.2}", src.len(), tgt.len())
         }
         Origin::Manual => "manual".to_string(),
+        Origin::Fuzzy {
+            backend,
+            model,
+            similarity,
+        } => {
+            let mut text = format!("translated by {backend}");
+            if let Some(model) = model {
+                text.push_str(&format!(" ({model})"));
+            }
+            text.push_str(&format!(
+                ", helped by a {similarity}% fuzzy match from the memory"
+            ));
+            text
+        }
+        Origin::Human { file, author, .. } => {
+            let mut text = "human translation from the memory".to_string();
+            if let Some(author) = author {
+                text.push_str(&format!(" by {author}"));
+            }
+            if let Some(file) = file {
+                text.push_str(&format!(" ({file})"));
+            }
+            text
+        }
+    }
+}
+
+/// The marker shown beside a pair's id for a human or fuzzy-assisted target, if any.
+fn origin_badge(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Human { .. } => Some("human".into()),
+        Origin::Fuzzy { similarity, .. } => Some(format!("fuzzy {similarity}%")),
+        _ => None,
     }
 }
 
@@ -263,6 +296,8 @@ fn context(bitext: &Bitext) -> Value {
                 "target_text": pair.target,
                 "flags": pair_flags,
                 "origin": origin_text(pair),
+                "badge": origin_badge(&pair.origin),
+                "change": bitext.change_of(&pair.id).map(|c| c.as_str()),
             }));
         }
         blocks.push(json!({

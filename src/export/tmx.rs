@@ -6,7 +6,7 @@
 use super::ExportError;
 use super::tsv::{flag_from_text, flag_to_text};
 use super::xml::{attribute, error, escape, escape_into, read_text};
-use crate::model::{Bitext, BlockKind, Meta, Origin, Pair};
+use crate::model::{Bitext, BlockKind, Change, Diff, Meta, Origin, Pair};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
@@ -66,7 +66,19 @@ pub fn render(bitext: &Bitext) -> String {
     for pair in &bitext.pairs {
         out.push_str("    <tu tuid=\"");
         escape_into(&mut out, &pair.id);
-        out.push_str("\">\n");
+        out.push_str("\" creationid=\"");
+        escape_into(&mut out, &creation_id(&pair.origin));
+        out.push('"');
+        if let Origin::Human {
+            author: Some(author),
+            ..
+        } = &pair.origin
+        {
+            out.push_str(" changeid=\"");
+            escape_into(&mut out, author);
+            out.push('"');
+        }
+        out.push_str(">\n");
         for flag in &pair.flags {
             out.push_str("      <note>");
             escape_into(&mut out, &flag_to_text(flag));
@@ -74,6 +86,10 @@ pub fn render(bitext: &Bitext) -> String {
         }
         push_prop(&mut out, "      ", "x-block", &pair.block.to_string());
         push_prop(&mut out, "      ", "x-kind", pair.kind.as_str());
+        push_prop(&mut out, "      ", "x-origin", &pair.origin.label());
+        if let Some(change) = bitext.change_of(&pair.id) {
+            push_prop(&mut out, "      ", "x-change", change.as_str());
+        }
         let both_empty = pair.source.is_empty() && pair.target.is_empty();
         for (lang, text) in [
             (&bitext.source_lang, &pair.source),
@@ -92,6 +108,23 @@ pub fn render(bitext: &Bitext) -> String {
     }
     out.push_str("  </body>\n</tmx>\n");
     out
+}
+
+/// Who made a pair's target, for `<tu creationid>`: `bitext:openai/gpt-4o` for a machine
+/// (also fuzzy-assisted) translation, the author (or `human`) for a human one, `bitext:align`.
+fn creation_id(origin: &Origin) -> String {
+    let engine = |backend: &str, model: &Option<String>| match model {
+        Some(model) => format!("bitext:{backend}/{model}"),
+        None => format!("bitext:{backend}"),
+    };
+    match origin {
+        Origin::Translated { backend, model, .. } | Origin::Fuzzy { backend, model, .. } => {
+            engine(backend, model)
+        }
+        Origin::Aligned { .. } => "bitext:align".into(),
+        Origin::Manual => "manual".into(),
+        Origin::Human { author, .. } => author.clone().unwrap_or_else(|| "human".into()),
+    }
 }
 
 fn push_prop(out: &mut String, indent: &str, kind: &str, value: &str) {
@@ -113,6 +146,10 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut pair: Option<Pair> = None;
     let mut lang: Option<String> = None;
     let mut prop_type: Option<String> = None;
+    // The target's `changeid`/`creationid` (CAT tools put the translator there).
+    let mut translator: Option<String> = None;
+    let mut has_origin = false;
+    let mut diff = Diff::default();
     let mut source_seen = false;
     loop {
         let offset = reader.buffer_position();
@@ -147,6 +184,13 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                     "tuv" => {
                         lang = attribute(e, "xml:lang", name, text, offset)?
                             .or(attribute(e, "lang", name, text, offset)?);
+                        let is_target = lang
+                            .as_deref()
+                            .is_some_and(|l| !l.eq_ignore_ascii_case(&bitext.source_lang));
+                        if is_target {
+                            translator = attribute(e, "changeid", name, text, offset)?
+                                .or(attribute(e, "creationid", name, text, offset)?);
+                        }
                     }
                     "prop" => prop_type = attribute(e, "type", name, text, offset)?,
                     _ => {}
@@ -180,6 +224,29 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             pair.flags.push(flag);
                         }
                     }
+                    "prop" if pair.is_some() && prop_type.as_deref() == Some("x-origin") => {
+                        prop_type = None;
+                        has_origin = true;
+                        if let Some(pair) = pair.as_mut() {
+                            pair.origin = Origin::from_label(&content);
+                        }
+                    }
+                    "prop" if pair.is_some() && prop_type.as_deref() == Some("x-change") => {
+                        prop_type = None;
+                        let id = pair.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+                        match Change::parse(&content) {
+                            Some(Change::New) => diff.new.push(id),
+                            Some(Change::Changed) => diff.changed.push(id),
+                            None => {
+                                return Err(error(
+                                    name,
+                                    text,
+                                    offset,
+                                    format!("bad x-change {content:?} (new or changed)"),
+                                ));
+                            }
+                        }
+                    }
                     "prop" => {
                         apply_prop(&mut bitext, pair.as_mut(), prop_type.take(), content)
                             .map_err(|m| error(name, text, offset, m))?;
@@ -188,13 +255,28 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                 }
             }
             Event::End(e) if e.name().as_ref() == "tu" => {
-                if let Some(pair) = pair.take() {
+                if let Some(mut pair) = pair.take() {
+                    // A translation another tool's TMX credits to a translator is human.
+                    if let Some(author) = translator.take()
+                        && !has_origin
+                    {
+                        pair.origin = Origin::Human {
+                            file: None,
+                            author: Some(author),
+                            note: None,
+                            time: None,
+                        };
+                    }
+                    has_origin = false;
                     bitext.pairs.push(pair);
                 }
             }
             Event::Eof => break,
             _ => {}
         }
+    }
+    if !diff.new.is_empty() || !diff.changed.is_empty() {
+        bitext.meta.diff = Some(diff);
     }
     if bitext.source_lang.is_empty() {
         return Err(error(

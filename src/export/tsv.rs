@@ -1,4 +1,6 @@
-//! TSV: a header row `id block kind source target flags`, then one row per pair.
+//! TSV: a header row `id block kind source target flags origin change`, then one row per
+//! pair. `origin` is [`Origin::label`] (`machine openai/gpt-4o`, `fuzzy 86% openai/gpt-4o`,
+//! `human`, …); `change` is `new` or `changed` for pairs `translate --diff` marked, else empty.
 //!
 //! Every field is escaped with [`escape_tsv`]: backslash, tab, line feed and carriage return
 //! become `\\`, `\t`, `\n` and `\r`, so a row is always one line with exactly six fields.
@@ -11,11 +13,15 @@
 //! the same escaping.
 
 use super::ExportError;
-use crate::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, SegmentId, Severity};
+use crate::model::{
+    Bitext, BlockKind, Change, Diff, Flag, FlagCode, Meta, Origin, Pair, SegmentId, Severity,
+};
 use crate::util::{escape_tsv, unescape_tsv};
 
 /// The header row's fields.
-pub const HEADER: [&str; 6] = ["id", "block", "kind", "source", "target", "flags"];
+pub const HEADER: [&str; 8] = [
+    "id", "block", "kind", "source", "target", "flags", "origin", "change",
+];
 
 /// Writes the full TSV (header and one row per pair).
 pub fn render(bitext: &Bitext) -> String {
@@ -35,6 +41,10 @@ pub fn render(bitext: &Bitext) -> String {
         out.push('\t');
         let flags: Vec<String> = pair.flags.iter().map(flag_to_text).collect();
         out.push_str(&escape_tsv(&flags.join("\n")));
+        out.push('\t');
+        out.push_str(&escape_tsv(&pair.origin.label()));
+        out.push('\t');
+        out.push_str(bitext.change_of(&pair.id).map_or("", Change::as_str));
         out.push('\n');
     }
     out
@@ -172,6 +182,10 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
         column("kind"),
         column("flags"),
     );
+    let (origin, change) = (column("origin"), column("change"));
+    // Spreadsheets drop empty fields at the end of a row: only these columns may go missing.
+    let optional = [flags, origin, change];
+    let mut diff = Diff::default();
     let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
     for (index, line) in lines {
         let number = index + 1;
@@ -180,8 +194,8 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        // Spreadsheets may drop an empty last field (no flags).
-        let short_ok = flags == Some(columns.len() - 1) && fields.len() == columns.len() - 1;
+        let short_ok = fields.len() < columns.len()
+            && (fields.len()..columns.len()).all(|c| optional.contains(&Some(c)));
         if fields.len() != columns.len() && !short_ok {
             return Err(err(
                 number,
@@ -209,6 +223,18 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                 pair_flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
             }
         }
+        let pair_origin = match field(origin) {
+            None | Some("") => Origin::Manual,
+            Some(label) => Origin::from_label(&unescape_tsv(label)),
+        };
+        match field(change) {
+            None | Some("") => {}
+            Some(text) => match Change::parse(text) {
+                Some(Change::New) => diff.new.push(pair_id.clone()),
+                Some(Change::Changed) => diff.changed.push(pair_id.clone()),
+                None => return Err(err(number, format!("bad change {text:?} (new or changed)"))),
+            },
+        }
         bitext.pairs.push(Pair {
             id: pair_id,
             block,
@@ -217,8 +243,11 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
             target: unescape_tsv(fields[target]),
             terms: Vec::new(),
             flags: pair_flags,
-            origin: Origin::Manual,
+            origin: pair_origin,
         });
+    }
+    if !diff.new.is_empty() || !diff.changed.is_empty() {
+        bitext.meta.diff = Some(diff);
     }
     Ok(bitext)
 }
@@ -272,6 +301,40 @@ mod tests {
             term: term.map(Into::into),
             expected: expected.map(Into::into),
         }
+    }
+
+    #[test]
+    fn columns_are_found_by_name_and_origin_and_change_read_back() {
+        let text = "source\tid\ttarget\n两江\tb1.s1\tLiangjiang\n";
+        let b = read(text, "a.tsv").unwrap();
+        assert_eq!(
+            (b.pairs[0].id.as_str(), b.pairs[0].target.as_str()),
+            ("b1.s1", "Liangjiang")
+        );
+        assert_eq!(
+            (b.pairs[0].block, b.pairs[0].origin.clone()),
+            (1, Origin::Manual)
+        );
+        let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+        bitext.pairs = b.pairs.clone();
+        bitext.pairs[0].origin = Origin::Fuzzy {
+            backend: "openai".into(),
+            model: Some("gpt-4o".into()),
+            similarity: 86,
+        };
+        bitext.meta.diff = Some(Diff {
+            against: "old.json".into(),
+            new: vec![],
+            changed: vec!["b1.s1".into()],
+        });
+        let written = render(&bitext);
+        assert!(
+            written.contains("\tfuzzy 86% openai/gpt-4o\tchanged\n"),
+            "{written}"
+        );
+        let back = read(&written, "a.tsv").unwrap();
+        assert_eq!(back.pairs[0].origin, bitext.pairs[0].origin);
+        assert_eq!(back.change_of("b1.s1"), Some(Change::Changed));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn segment_id(id: &str) -> String {
 fn segment_state(pair: &Pair) -> &'static str {
     if pair.target.is_empty() || !pair.flags.is_empty() {
         "initial"
-    } else if pair.origin == Origin::Manual {
+    } else if pair.origin.is_human() {
         "final"
     } else {
         "translated"
@@ -143,6 +143,11 @@ pub fn render(bitext: &Bitext) -> String {
             escape_into(&mut out, &segment_id(&pair.id));
             out.push_str("\" state=\"");
             out.push_str(segment_state(pair));
+            // `--diff` marks, for CAT tools (the `bitext:meta` note carries them for `read`).
+            if let Some(change) = bitext.change_of(&pair.id) {
+                out.push_str("\" subState=\"bitext:");
+                out.push_str(change.as_str());
+            }
             out.push_str("\">\n        <source>");
             escape_into(&mut out, &pair.source);
             out.push_str("</source>\n");

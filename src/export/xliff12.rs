@@ -30,8 +30,8 @@ fn target_state(pair: &Pair) -> (&'static str, Option<&'static str>) {
         return ("needs-review-translation", None);
     }
     match pair.origin {
-        Origin::Manual => ("final", None),
-        Origin::Translated { .. } => ("translated", Some("leveraged-mt")),
+        Origin::Manual | Origin::Human { .. } => ("final", None),
+        Origin::Translated { .. } | Origin::Fuzzy { .. } => ("translated", Some("leveraged-mt")),
         Origin::Aligned { .. } => ("translated", None),
     }
 }

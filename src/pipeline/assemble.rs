@@ -2,8 +2,10 @@
 
 use super::enforce;
 use super::prepare::Prepared;
-use super::run::Slot;
+use super::run::{Answer, IMPORTED_BACKEND, Provenance, Slot};
 use super::{Article, Job, qa};
+use crate::backend::BackendInfo;
+use crate::cache::PairOrigin;
 use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
 
 /// Builds one bitext per source from the units' slots (indexed like `prepared.units`).
@@ -30,7 +32,7 @@ pub fn assemble(
         for &u in &prepared.docs[doc] {
             let unit = &prepared.units[u];
             let segment = &source.segments[unit.index];
-            let (target, cached, mut flags) = match &slots[u] {
+            let (target, origin, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
                     let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
                         Vec::new()
@@ -47,16 +49,16 @@ pub fn assemble(
                         &job.options.source_lang,
                         &job.options.target_lang,
                     ));
-                    (answer.target.clone(), answer.cached, flags)
+                    (answer.target.clone(), origin_of(answer, info), flags)
                 }
                 Slot::Failed(message) => (
                     String::new(),
-                    false,
+                    fresh_origin(info),
                     vec![failed_flag(message.replace('\n', " "))],
                 ),
                 Slot::Pending => (
                     String::new(),
-                    false,
+                    fresh_origin(info),
                     vec![failed_flag("not translated".into())],
                 ),
             };
@@ -69,11 +71,7 @@ pub fn assemble(
                 target,
                 terms: Vec::new(),
                 flags,
-                origin: Origin::Translated {
-                    backend: info.name.clone(),
-                    model: info.model.clone(),
-                    cached,
-                },
+                origin,
             });
         }
         job.terms.annotate(&mut bitext);
@@ -81,6 +79,41 @@ pub fn assemble(
         bitexts.push(bitext);
     }
     bitexts
+}
+
+fn fresh_origin(info: &BackendInfo) -> Origin {
+    Origin::Translated {
+        backend: info.name.clone(),
+        model: info.model.clone(),
+        cached: false,
+    }
+}
+
+/// A pair's origin from its answer's provenance.
+fn origin_of(answer: &Answer, info: &BackendInfo) -> Origin {
+    match &answer.from {
+        Provenance::Fresh | Provenance::Memory => Origin::Translated {
+            backend: info.name.clone(),
+            model: info.model.clone(),
+            cached: answer.cached,
+        },
+        Provenance::Fuzzy(similarity) => Origin::Fuzzy {
+            backend: info.name.clone(),
+            model: info.model.clone(),
+            similarity: *similarity,
+        },
+        Provenance::Pair(pair) if pair.origin == PairOrigin::Human => Origin::Human {
+            file: pair.file.clone(),
+            author: pair.author.clone(),
+            note: pair.note.clone(),
+            time: Some(pair.time.clone()).filter(|t| !t.is_empty()),
+        },
+        Provenance::Pair(pair) => Origin::Translated {
+            backend: IMPORTED_BACKEND.to_string(),
+            model: pair.file.clone(),
+            cached: true,
+        },
+    }
 }
 
 fn failed_flag(message: String) -> Flag {

@@ -19,7 +19,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Article]) -> Result<Plan, CacheError> 
         ..Plan::default()
     };
     for (unit, hit) in prepared.units.iter().zip(&prepared.hits) {
-        if let Some(entry) = hit
+        if let Some(entry) = hit.as_ref().and_then(|h| h.entry())
             && job.options.repair
             && !entry.checked
             && !job.terms.missing(&entry.target, &unit.terms).is_empty()

@@ -79,6 +79,9 @@ pub struct Options {
     pub backoff_max: Duration,
     /// Re-request a segment that misses a glossary term once, with the violation stated.
     pub repair: bool,
+    /// Least similarity of a memory entry sent as an example with a segment the memory has
+    /// no translation for (fuzzy match, 0–1); 0 sends none.
+    pub fuzzy: f64,
     /// Where the pipeline keeps what backends learn about their servers between runs
     /// ([`servers`]); `None` keeps nothing.
     pub servers: Option<std::path::PathBuf>,
@@ -93,6 +96,9 @@ pub struct Options {
 /// accepts requests and never answers is stopped sooner by the circuit breaker, after one
 /// request timeout).
 pub const DEFAULT_IDLE_DEADLINE: Duration = Duration::from_secs(600);
+
+/// Default least similarity of a fuzzy match.
+pub const DEFAULT_FUZZY: f64 = 0.75;
 
 /// Default upper bound of a batch's characters (the backend's own limit applies below it).
 pub const DEFAULT_BATCH_CHARS: usize = 4000;
@@ -110,6 +116,7 @@ impl Default for Options {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             repair: true,
+            fuzzy: DEFAULT_FUZZY,
             servers: None,
             deadline: None,
             idle_deadline: Some(DEFAULT_IDLE_DEADLINE),

@@ -3,10 +3,11 @@
 
 use super::enforce::PlannedTerm;
 use super::plan::{self, PackItem};
+use super::run::{Answer, Provenance};
 use super::{Article, Job, Options};
 use crate::SegmentId;
-use crate::backend::{BackendInfo, Batch, Context, Item, TermPair};
-use crate::cache::{CacheError, CacheKey, Entry};
+use crate::backend::{BackendInfo, Batch, Context, Example, Item, TermPair, Usage};
+use crate::cache::{Cache, CacheError, CacheKey, Entry, FuzzyMatch, PairEntry, PairOrigin};
 use std::collections::HashMap;
 
 /// One segment of the job.
@@ -20,6 +21,8 @@ pub struct Unit {
     pub text: String,
     pub terms: Vec<PlannedTerm>,
     pub key: CacheKey,
+    /// Similar memory entries (fuzzy matches) sent as examples, best first.
+    pub examples: Vec<FuzzyMatch>,
 }
 
 impl Unit {
@@ -53,8 +56,8 @@ pub struct Prepared {
     pub units: Vec<Unit>,
     /// Per source, the unit indices of its segments in order.
     pub docs: Vec<Vec<usize>>,
-    /// Cache entries found, per unit.
-    pub hits: Vec<Option<Entry>>,
+    /// Memory entries found, per unit: an imported pair or this backend's answer.
+    pub hits: Vec<Option<Hit>>,
     /// The first unit with the same cache key (itself when it is the first): a run sends each
     /// distinct key once and copies the answer to the others.
     pub leader: Vec<usize>,
@@ -106,6 +109,7 @@ impl Prepared {
                 title: source.title.clone(),
                 previous,
                 instruction,
+                examples: examples_of(units.iter().map(|&u| &self.units[u])),
             },
             source_lang: options.source_lang.clone(),
             target_lang: options.target_lang.clone(),
@@ -140,15 +144,13 @@ pub fn prepare(job: &Job<'_>, sources: &[Article]) -> Result<Prepared, CacheErro
                 text: segment.text.clone(),
                 terms,
                 key,
+                examples: Vec::new(),
             });
         }
         docs.push(indices);
     }
     let hits = match job.cache {
-        Some(cache) => {
-            let keys: Vec<CacheKey> = units.iter().map(|u| u.key).collect();
-            cache.get_many(&keys)?
-        }
+        Some(cache) => memory_hits(cache, &job.options, &mut units)?,
         None => vec![None; units.len()],
     };
     let mut first: HashMap<CacheKey, usize> = HashMap::new();
@@ -164,6 +166,100 @@ pub fn prepare(job: &Job<'_>, sources: &[Article]) -> Result<Prepared, CacheErro
         leader,
         info,
     })
+}
+
+/// What the memory holds for a unit.
+#[derive(Debug, Clone)]
+pub enum Hit {
+    /// An imported pair (human, or machine when this backend has no answer of its own).
+    Pair(Box<PairEntry>),
+    /// This backend's answer.
+    Machine(Entry),
+}
+
+impl Hit {
+    /// The answer the hit gives.
+    pub fn answer(&self) -> Answer {
+        match self {
+            Hit::Pair(pair) => Answer {
+                target: pair.target.clone(),
+                usage: Usage::default(),
+                cached: true,
+                // Imported translations are never re-requested: what they miss is flagged.
+                checked: true,
+                from: Provenance::Pair(pair.clone()),
+            },
+            Hit::Machine(entry) => Answer {
+                target: entry.target.clone(),
+                usage: entry.usage,
+                cached: true,
+                checked: entry.checked,
+                from: Provenance::Memory,
+            },
+        }
+    }
+
+    /// This backend's entry (the only kind that may still get a glossary repair request).
+    pub fn entry(&self) -> Option<&Entry> {
+        match self {
+            Hit::Machine(entry) => Some(entry),
+            Hit::Pair(_) => None,
+        }
+    }
+}
+
+/// Fuzzy matches sent with a segment at most.
+pub const MAX_EXAMPLES: usize = 3;
+
+/// Looks every unit up in the memory: a human pair first, then this backend's answer, then an
+/// imported machine pair. Units left without an answer get their fuzzy matches as examples.
+fn memory_hits(
+    cache: &Cache,
+    options: &Options,
+    units: &mut [Unit],
+) -> Result<Vec<Option<Hit>>, CacheError> {
+    let keys: Vec<CacheKey> = units.iter().map(|u| u.key).collect();
+    let machine = cache.get_many(&keys)?;
+    let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+    let pairs = cache.pairs_many(&options.source_lang, &options.target_lang, &texts)?;
+    let hits: Vec<Option<Hit>> = machine
+        .into_iter()
+        .zip(pairs)
+        .map(|(entry, pair)| match (entry, pair) {
+            (_, Some(pair)) if pair.origin == PairOrigin::Human => Some(Hit::Pair(Box::new(pair))),
+            (Some(entry), _) => Some(Hit::Machine(entry)),
+            (None, Some(pair)) => Some(Hit::Pair(Box::new(pair))),
+            (None, None) => None,
+        })
+        .collect();
+    let misses: Vec<usize> = (0..units.len()).filter(|&u| hits[u].is_none()).collect();
+    if options.fuzzy > 0.0 && !misses.is_empty() {
+        let index = cache.fuzzy_index(&options.source_lang, &options.target_lang)?;
+        if !index.is_empty() {
+            for u in misses {
+                units[u].examples = index.lookup(&units[u].text, options.fuzzy, MAX_EXAMPLES);
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The fuzzy matches of a batch's items as protocol examples: per item, human entries first,
+/// then machine ones, each best first.
+fn examples_of<'u>(units: impl Iterator<Item = &'u Unit>) -> Vec<Example> {
+    let mut out = Vec::new();
+    for unit in units {
+        let mut matches: Vec<&FuzzyMatch> = unit.examples.iter().collect();
+        matches.sort_by_key(|m| !m.human); // stable: keeps best first within each kind
+        out.extend(matches.into_iter().map(|m| Example {
+            id: unit.id.to_string(),
+            source: m.source.clone(),
+            target: m.target.clone(),
+            similarity: m.percent(),
+            origin: if m.human { "human" } else { "machine" }.to_string(),
+        }));
+    }
+    out
 }
 
 /// The character budget of a batch: `--batch-chars` (or the default), never more than the

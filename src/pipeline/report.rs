@@ -28,6 +28,13 @@ pub struct RunReport {
     pub qa_warnings: usize,
     /// Segments that could not be translated.
     pub failed: usize,
+    /// Where the answers came from: human entries of the memory, machine entries of the
+    /// memory (this backend's or imported), requests with fuzzy matches as examples, and
+    /// requests without.
+    pub from_human: usize,
+    pub from_machine: usize,
+    pub fuzzy_assisted: usize,
+    pub fresh: usize,
     #[serde(serialize_with = "as_secs")]
     pub wall_time: Duration,
 }
@@ -63,7 +70,15 @@ impl fmt::Display for RunReport {
         if self.failed > 0 {
             write!(f, ", {} failed", self.failed)?;
         }
-        write!(f, ", {:.2}s", self.wall_time.as_secs_f64())
+        write!(f, ", {:.2}s", self.wall_time.as_secs_f64())?;
+        if self.from_human + self.from_machine + self.fuzzy_assisted + self.fresh > 0 {
+            write!(
+                f,
+                " (from memory: {} human, {} machine; requested: {} fuzzy-assisted, {} fresh)",
+                self.from_human, self.from_machine, self.fuzzy_assisted, self.fresh
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::enforce::{self, PlannedTerm};
 use super::limits::{Breaker, Signal};
-use super::run::{Answer, Runner, Stop};
+use super::run::{Answer, Provenance, Runner, Stop};
 use crate::backend::{BackendError, Batch, Output, TermPair, Usage};
 use std::time::Duration;
 
@@ -166,6 +166,10 @@ impl<'a> Runner<'a> {
                                     usage,
                                     cached: false,
                                     checked: clean,
+                                    from: match unit.examples.first() {
+                                        Some(best) => Provenance::Fuzzy(best.percent()),
+                                        None => Provenance::Fresh,
+                                    },
                                 },
                             )
                         })
@@ -277,6 +281,7 @@ impl<'a> Runner<'a> {
             usage,
             cached: false,
             checked,
+            from: Provenance::Fresh,
         };
         self.commit(vec![(unit, answer)]).await?;
         self.job.progress.advance(self.with_followers(&[unit]));
@@ -310,6 +315,9 @@ impl<'a> Runner<'a> {
                     if still.len() <= missing.len() && !target.trim().is_empty() {
                         best.target = target;
                         best.cached = false;
+                        if best.from == Provenance::Memory {
+                            best.from = Provenance::Fresh;
+                        }
                     }
                     break;
                 }

@@ -12,7 +12,7 @@ use super::limits::{Breaker, Limits};
 use super::prepare::{Prepared, prepare};
 use super::{Article, Options, Progress, RunReport};
 use crate::backend::{Backend, BackendError, Usage};
-use crate::cache::{Cache, CacheError, CacheKey, Entry};
+use crate::cache::{Cache, CacheError, CacheKey, Entry, PairEntry, PairOrigin};
 use crate::{Bitext, FlagCode, Severity};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::collections::HashMap;
@@ -68,7 +68,25 @@ pub struct Answer {
     pub cached: bool,
     /// Checked against its terms (clean or repaired once); see `Entry::checked`.
     pub checked: bool,
+    /// Where the memory's answer came from, or how a fresh one was requested.
+    pub from: Provenance,
 }
+
+/// The provenance of an answer, for origins and the run summary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provenance {
+    /// Requested in this run, without examples.
+    Fresh,
+    /// Requested in this run with fuzzy matches as examples; the best match's similarity.
+    Fuzzy(u8),
+    /// A machine answer of this backend from the memory.
+    Memory,
+    /// An imported pair from the memory.
+    Pair(Box<PairEntry>),
+}
+
+/// The backend name of an imported machine pair (its `model` is the file it came from).
+pub const IMPORTED_BACKEND: &str = "imported";
 
 /// Where a unit stands.
 #[derive(Debug, Clone)]
@@ -173,15 +191,26 @@ impl<'a> Runner<'a> {
     /// Stores answers in the cache (one durable commit, on the blocking pool so that the
     /// other requests go on meanwhile) and in the slots.
     pub(super) async fn commit(&self, answers: Vec<(usize, Answer)>) -> Result<(), CacheError> {
+        let info = &self.prepared.info;
+        let time = crate::model::now_rfc3339();
+        // Imported pairs are in the memory already, under their own key.
         let entries: Vec<(CacheKey, Entry)> = answers
             .iter()
+            .filter(|(_, a)| !matches!(a.from, Provenance::Pair(_)))
             .map(|(u, a)| {
+                let unit = &self.prepared.units[*u];
                 (
-                    self.prepared.units[*u].key,
+                    unit.key,
                     Entry {
                         target: a.target.clone(),
                         usage: a.usage,
                         checked: a.checked,
+                        source: unit.text.clone(),
+                        source_lang: self.options().source_lang.clone(),
+                        target_lang: self.options().target_lang.clone(),
+                        backend: info.name.clone(),
+                        model: info.model.clone(),
+                        time: time.clone(),
                     },
                 )
             })
@@ -234,6 +263,22 @@ impl<'a> Runner<'a> {
     }
 }
 
+/// Counts where the answers came from, for the run summary.
+fn count_provenance(slots: &[Slot], report: &mut RunReport) {
+    for slot in slots {
+        if let Slot::Done(answer) = slot {
+            match &answer.from {
+                Provenance::Pair(pair) if pair.origin == PairOrigin::Human => {
+                    report.from_human += 1
+                }
+                Provenance::Pair(_) | Provenance::Memory => report.from_machine += 1,
+                Provenance::Fuzzy(_) => report.fuzzy_assisted += 1,
+                Provenance::Fresh => report.fresh += 1,
+            }
+        }
+    }
+}
+
 /// Runs a job over `sources`: returns one bitext per source (in order) and the report.
 pub async fn run(job: &Job<'_>, sources: &[Article]) -> Result<Outcome, PipelineError> {
     let started = Instant::now();
@@ -261,14 +306,9 @@ async fn run_prepared(
     let mut cached = 0;
     for hit in &prepared.hits {
         slots.push(match hit {
-            Some(entry) => {
+            Some(hit) => {
                 cached += 1;
-                Slot::Done(Answer {
-                    target: entry.target.clone(),
-                    usage: entry.usage,
-                    cached: true,
-                    checked: entry.checked,
-                })
+                Slot::Done(hit.answer())
             }
             None => Slot::Pending,
         });
@@ -364,6 +404,7 @@ async fn run_prepared(
     let slots = runner.slots.into_inner().expect("slots lock");
     let bitexts = super::assemble::assemble(job, sources, &runner.prepared, &slots);
     let mut report = runner.report.into_inner().expect("report lock");
+    count_provenance(&slots, &mut report);
     for bitext in &bitexts {
         for flag in bitext.pairs.iter().flat_map(|p| &p.flags) {
             if enforce::is_violation(flag) {
