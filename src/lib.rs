@@ -15,6 +15,8 @@ pub mod backend;
 pub mod cache;
 pub mod config;
 pub mod document;
+pub mod formats;
+pub mod inline;
 pub mod export;
 pub mod glossary;
 pub mod model;
