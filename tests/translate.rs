@@ -1252,6 +1252,46 @@ fn cli_dry_run_needs_no_key_and_sends_nothing() {
     );
 }
 
+#[test]
+fn cli_dry_run_of_a_key_backend_needs_no_key() {
+    // DeepL always needs a key to send; a plan sends nothing, so it must not ask for one.
+    let dir = tempfile::tempdir().unwrap();
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "deepl",
+        ])
+        .args(["--dry-run", "--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" requests to deepl "), "{stdout}");
+    // The real run still refuses before reading anything.
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "deepl",
+        ])
+        .args(["--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("missing API key; set DEEPL_AUTH_KEY")
+    );
+}
+
 /// A server that rejects `response_format: json_schema` (HTTP 400) and answers otherwise;
 /// counts the requests that asked for the schema.
 struct NoSchema(Arc<AtomicUsize>);
