@@ -503,6 +503,14 @@ pub fn system_prompt(batch: &Batch) -> String {
     } else {
         language_name(&batch.target_lang)
     };
+    // Only batches with inline markup (HTML/DOCX sentences) carry the placeholder rule.
+    let placeholders = if batch.items.iter().any(|i| crate::inline::has_tags(&i.text)) {
+        "Texts may hold inline markup placeholders: <x1>…</x1> around formatted words, <x2/> \
+for an image or note mark. Give each one back exactly once, properly nested, around the \
+words that translate the words it encloses; never change, add or translate a placeholder.\n"
+    } else {
+        ""
+    };
     format!(
         "You are a professional news translator from {source} into {target} \
 (bitext batch protocol v{PROTOCOL_VERSION}).\n\
@@ -512,7 +520,7 @@ The user message is a JSON object with \"segments\" (each an \"id\" and a \"text
 \"instruction\": a note for this request). The context is for reference only: do not translate it.\n\
 Translate every segment on its own, faithfully and fluently, keeping all numbers, names and dates. \
 Never merge, split, drop or reorder segments.\n\
-Answer with only this JSON object, one entry per segment, with the same ids: \
+{placeholders}Answer with only this JSON object, one entry per segment, with the same ids: \
 {{\"translations\":[{{\"id\":\"<segment id>\",\"text\":\"<{target} translation>\"}}]}}"
     )
 }

@@ -1,6 +1,10 @@
 //! `bitext translate FILE... [-o OUT | --out-dir DIR] [-f FORMAT] [-b BACKEND] [--model M]
 //! [-g GLOSSARY]... [--concurrency N] [--batch-chars N] [--rpm N] [--tpm N] [--no-cache]
-//! [--cache DIR] [--dry-run] [--strict] [--config FILE]`
+//! [--cache DIR] [--dry-run] [--strict] [--config FILE] [--layout translated|interleaved]`
+//!
+//! HTML and DOCX inputs keep their inline markup as placeholders; `-f same` (or, for a DOCX
+//! input, `-o FILE.docx`) writes the translated document in the input's format, and every
+//! other format gets the bilingual text without placeholders.
 //!
 //! Exit status: 0 success; 1 failure (a file, the backend, segments left untranslated), or
 //! with `--strict` glossary violations / QA errors left (the output is still written);
@@ -11,6 +15,7 @@ use bitext::backend::{Backend, TermPair, registry};
 use bitext::cache::Cache;
 use bitext::config::{BackendSpec, Config, DefaultSource, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
+use bitext::formats::{self, Input, Layout};
 use bitext::glossary::Glossary;
 use bitext::pipeline::{
     self, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Source, Terms,
@@ -69,6 +74,16 @@ pub struct TranslateArgs {
     /// Config file (default: `$BITEXT_CONFIG`, `./bitext.toml`, the user config dir).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// With `-f same`: replace the text by its translation, or follow each block with its
+    /// translation in a lighter style (a bilingual edition).
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    layout: Option<LayoutChoice>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LayoutChoice {
+    Translated,
+    Interleaved,
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
@@ -78,7 +93,27 @@ pub enum Destination {
     File(PathBuf),
 }
 
-fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>> {
+/// The extension of the translated document written for `file` (`-f same`): the input's own.
+fn document_extension(file: &std::path::Path) -> String {
+    match file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
+        Some(e) if matches!(e.as_str(), "docx" | "docm" | "html" | "htm" | "xhtml") => e,
+        _ => "html".into(),
+    }
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn destinations(
+    args: &TranslateArgs,
+    format: Format,
+    document: Option<Layout>,
+) -> Result<Vec<Destination>> {
     if args.out_dir.is_none() && args.files.len() > 1 {
         bail!(
             "{} inputs need --out-dir DIR (one output file each)",
@@ -98,7 +133,17 @@ fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "stdin".into());
                 let stem = stem.strip_suffix(".zh").unwrap_or(&stem).to_string();
-                let path = dir.join(format!("{stem}.{}", format.extension()));
+                let extension = match document {
+                    Some(_) => document_extension(file),
+                    None => format.extension().to_string(),
+                };
+                let path = dir.join(format!("{stem}.{extension}"));
+                if same_file(&path, file) {
+                    bail!(
+                        "{}: the translated document would overwrite its input; choose another --out-dir",
+                        file.display()
+                    );
+                }
                 if !seen.insert(path.clone()) {
                     bail!(
                         "{}: two inputs would be written to {}",
@@ -160,6 +205,8 @@ pub struct Plan {
     pub output: super::export::OutputArgs,
     pub destinations: Vec<Destination>,
     pub format: Format,
+    /// `-f same`: write the translated document (HTML or DOCX) in this layout.
+    pub document: Option<Layout>,
     pub export_options: ExportOptions,
     /// The backend's settings, all sources merged.
     pub spec: BackendSpec,
@@ -198,9 +245,13 @@ impl Plan {
         } else {
             Some(Glossary::load_layered(&glossary_paths)?)
         };
-        let format = args.out.resolve_format(Some(Format::Json))?;
+        let document = document_layout(&args)?;
+        let format = match document {
+            Some(_) => Format::Json,
+            None => args.out.resolve_format(Some(Format::Json))?,
+        };
         let export_options = args.out.options()?;
-        let destinations = destinations(&args, format)?;
+        let destinations = destinations(&args, format, document)?;
         let cache_dir = if args.no_cache {
             None
         } else {
@@ -218,6 +269,7 @@ impl Plan {
             output: args.out,
             destinations,
             format,
+            document,
             export_options,
             spec,
             default_source,
@@ -291,12 +343,85 @@ impl Plan {
     }
 }
 
-/// Reads and splits every input.
-fn read_sources(inputs: &[PathBuf]) -> Result<Vec<Source>> {
-    inputs
-        .iter()
-        .map(|file| Ok(Source::from_document(&bitext::document::read_path(file)?)))
-        .collect()
+/// Whether the run writes translated documents (`-f same`, or `-o FILE.docx`), and how.
+fn document_layout(args: &TranslateArgs) -> Result<Option<Layout>> {
+    let docx_output = args.out.format.is_none()
+        && args.out.output.as_deref().is_some_and(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("docx"))
+        });
+    let same = args.out.format == Some(super::export::FormatArg::Same) || docx_output;
+    let layout = match args.layout {
+        Some(LayoutChoice::Interleaved) => Layout::Interleaved,
+        Some(LayoutChoice::Translated) | None => Layout::Translated,
+    };
+    if !same {
+        if args.layout.is_some() {
+            bail!("--layout applies to the translated document: add -f same");
+        }
+        return Ok(None);
+    }
+    if let Some(output) = args.out.output.as_deref().filter(|_| !args.out.to_stdout()) {
+        for file in &args.files {
+            if file == output || same_file(file, output) {
+                bail!(
+                    "{}: the translated document would overwrite its input; choose another -o",
+                    output.display()
+                );
+            }
+        }
+    }
+    Ok(Some(layout))
+}
+
+/// Reads every input with the reader it needs (text, HTML, DOCX). With `-f same` each must
+/// be a structured document, and a Word document needs a file to go to.
+fn read_inputs(plan: &Plan) -> Result<Vec<Input>> {
+    let mut inputs = Vec::with_capacity(plan.inputs.len());
+    for file in &plan.inputs {
+        let input = formats::read_path(file)?;
+        if plan.document.is_some() {
+            match input.structured().map(|d| d.kind()) {
+                None => bail!(
+                    "{}: -f same writes the translated document for HTML and DOCX inputs; this is plain text (use -f html|json|tsv|tmx|xliff|md)",
+                    file.display()
+                ),
+                Some(formats::Kind::Docx)
+                    if plan.output.to_stdout()
+                        && matches!(plan.destinations.first(), Some(Destination::Output)) =>
+                {
+                    bail!(
+                        "{}: a translated Word document needs -o FILE.docx or --out-dir DIR",
+                        file.display()
+                    )
+                }
+                Some(kind) => {
+                    let wanted = kind.extension();
+                    if let Some(output) = plan.output.output.as_deref().filter(|_| !plan.output.to_stdout())
+                        && plan.inputs.len() == 1
+                    {
+                        let ext = output
+                            .extension()
+                            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                            .unwrap_or_default();
+                        let fits = match kind {
+                            formats::Kind::Docx => ext == "docx" || ext == "docm",
+                            formats::Kind::Html => matches!(ext.as_str(), "html" | "htm" | "xhtml"),
+                        };
+                        if !fits {
+                            bail!(
+                                "{}: the translated document of {} is {wanted}: name the output .{wanted}",
+                                output.display(),
+                                file.display()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        inputs.push(input);
+    }
+    Ok(inputs)
 }
 
 pub fn run(args: TranslateArgs) -> Result<ExitCode> {
@@ -309,7 +434,8 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
              default_backend in bitext.toml (see docs/backends.md)"
         );
     }
-    let sources = read_sources(&plan.inputs)?;
+    let inputs = read_inputs(&plan)?;
+    let sources: Vec<Source> = inputs.iter().map(Input::source).collect();
     let terms = plan.terms();
     let cache = plan.cache()?;
     if let Some(cache) = &cache {
@@ -347,7 +473,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
         Some(Ok(outcome)) => outcome,
     };
-    write_outputs(&plan, &outcome)?;
+    write_outputs(&plan, &outcome, &inputs)?;
     eprintln!("bitext: {}", outcome.report);
     Ok(exit_code(&plan, &outcome.report))
 }
@@ -400,9 +526,34 @@ fn run_interruptible(
     }))
 }
 
-/// Writes each bitext to its destination.
-fn write_outputs(plan: &Plan, outcome: &Outcome) -> Result<()> {
-    for (bitext, destination) in outcome.bitexts.iter().zip(&plan.destinations) {
+/// Writes each bitext to its destination: the translated document (`-f same`), or an export
+/// (for HTML and DOCX inputs, of the text without inline placeholders).
+fn write_outputs(plan: &Plan, outcome: &Outcome, inputs: &[Input]) -> Result<()> {
+    for ((bitext, destination), input) in outcome
+        .bitexts
+        .iter()
+        .zip(&plan.destinations)
+        .zip(inputs)
+    {
+        if let (Some(layout), Some(document)) = (plan.document, input.structured()) {
+            let bytes = document.write(bitext, layout)?;
+            match destination {
+                Destination::File(path) => write_file(path, &bytes)?,
+                Destination::Output => match plan.output.output.as_deref() {
+                    Some(path) if !plan.output.to_stdout() => write_file(path, &bytes)?,
+                    _ => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)
+                        .context("cannot write to standard output")?,
+                },
+            }
+            continue;
+        }
+        let plain;
+        let bitext = if input.structured().is_some() {
+            plain = bitext::inline::plain_bitext(bitext);
+            &plain
+        } else {
+            bitext
+        };
         match destination {
             Destination::Output => {
                 plan.output.write(bitext, Some(Format::Json))?;
@@ -415,6 +566,11 @@ fn write_outputs(plan: &Plan, outcome: &Outcome) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    bitext::util::atomic_write(path, bytes)
+        .with_context(|| format!("{}: cannot write output", path.display()))
 }
 
 /// 1 when segments failed, or with `--strict` when violations or QA errors remain.

@@ -611,10 +611,21 @@ impl<'a> Runner<'a> {
             match self.request(&batch).await {
                 Attempt::Ok(outputs, usage) => {
                     let shares = split_usage(usage, &batch);
+                    // An answer that broke its sentence's inline placeholders is asked again
+                    // alone, once; a second broken answer is kept and flagged (`assemble`).
+                    let mut again = Vec::new();
                     let answers: Vec<(usize, Answer)> = part
                         .iter()
                         .zip(outputs)
                         .zip(shares)
+                        .filter(|&((&u, ref output), _)| {
+                            let broken = bad_tries == 0
+                                && crate::inline::check(&self.units[u].text, &output.text).is_err();
+                            if broken {
+                                again.push(u);
+                            }
+                            !broken
+                        })
                         .map(|((&u, output), usage)| {
                             let unit = &self.units[u];
                             let clean = unit.terms.is_empty()
@@ -634,9 +645,21 @@ impl<'a> Runner<'a> {
                             )
                         })
                         .collect();
-                    self.commit(answers).await?;
-                    self.job.progress.advance(self.with_followers(&part));
-                    answered.extend(part);
+                    let done: Vec<usize> = answers.iter().map(|(u, _)| *u).collect();
+                    if !answers.is_empty() {
+                        self.commit(answers).await?;
+                    }
+                    self.job.progress.advance(self.with_followers(&done));
+                    answered.extend(done);
+                    for u in again {
+                        self.count(|r| r.retries += 1);
+                        self.job.progress.note(&format!(
+                            "{}: {}: inline placeholders broken; asking again alone",
+                            self.job.backend.info().name,
+                            self.units[u].id
+                        ));
+                        stack.push((vec![u], 1));
+                    }
                 }
                 // An unreadable answer (junk, cut-off JSON) is usually a passing fault: the
                 // whole batch is asked again once before it is split, which costs one request
@@ -932,22 +955,40 @@ fn assemble(runner: &Runner<'_>, info: &BackendInfo) -> Vec<Bitext> {
             let segment = &source.segments[unit.index];
             let (target, cached, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
+                    // Broken inline placeholders: the text is kept without them, flagged.
+                    let (target, tag_flag) = match crate::inline::check(&unit.text, &answer.target)
+                    {
+                        Ok(()) => (answer.target.clone(), None),
+                        Err(error) => (
+                            crate::inline::strip(&answer.target),
+                            Some(Flag {
+                                code: FlagCode::InlineTags,
+                                severity: Severity::Error,
+                                message: format!(
+                                    "inline markup lost ({error}); the translation is kept without it"
+                                ),
+                                term: None,
+                                expected: None,
+                            }),
+                        ),
+                    };
                     let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
                         Vec::new()
                     } else {
                         job.terms
-                            .missing(&unit.text, &answer.target, &unit.terms)
+                            .missing(&unit.text, &target, &unit.terms)
                             .iter()
                             .map(enforce::missing_flag)
                             .collect()
                     };
+                    flags.extend(tag_flag);
                     flags.extend(qa::check(
-                        &unit.text,
-                        &answer.target,
+                        &crate::inline::strip(&unit.text),
+                        &crate::inline::strip(&target),
                         &job.options.source_lang,
                         &job.options.target_lang,
                     ));
-                    (answer.target.clone(), answer.cached, flags)
+                    (target, answer.cached, flags)
                 }
                 Slot::Failed(message) => (
                     String::new(),
