@@ -246,7 +246,9 @@ pub fn check(source: &str, target: &str) -> Result<(), TagError> {
     let got = structure(target)?;
     for (n, &(tag, parent)) in &got {
         match wanted.get(n) {
-            Some(&(want, want_parent)) if std::mem::discriminant(&want) == std::mem::discriminant(&tag) => {
+            Some(&(want, want_parent))
+                if std::mem::discriminant(&want) == std::mem::discriminant(&tag) =>
+            {
                 if parent != want_parent {
                     return Err(if want_parent != 0 {
                         TagError::Moved {
@@ -473,7 +475,9 @@ pub fn parse_translation(sentence: &MarkedSentence, target: &str) -> Option<Vec<
             }
         }
     }
-    (stack.len() == 1).then(|| stack.pop().map(|(_, c)| c)).flatten()
+    (stack.len() == 1)
+        .then(|| stack.pop().map(|(_, c)| c))
+        .flatten()
 }
 
 /// The atoms (placeholders without text) of a sentence, in order, as the reader's indices.
@@ -590,7 +594,10 @@ mod tests {
     #[test]
     fn check_wants_every_tag_once_nested_as_in_the_source() {
         let src = "<x1>两江新区</x1>的<x2>项目<x3/></x2>";
-        assert_eq!(check(src, "the <x2>projects<x3/></x2> of <x1>Liangjiang</x1>"), Ok(()));
+        assert_eq!(
+            check(src, "the <x2>projects<x3/></x2> of <x1>Liangjiang</x1>"),
+            Ok(())
+        );
         assert_eq!(
             check(src, "<x1>Liangjiang</x1> projects<x3/>"),
             Err(TagError::Moved {
@@ -598,11 +605,23 @@ mod tests {
                 parent: 2
             })
         );
-        assert!(matches!(check(src, "<x1>a<x2>b</x1></x2><x3/>"), Err(TagError::Crossed { .. })));
-        assert!(matches!(check(src, "</x1>a<x1><x2>b<x3/></x2>"), Err(TagError::Unopened(_))));
-        assert!(matches!(check(src, "<x1>a</x1><x2>b</x2><x3/>"), Err(TagError::Moved { .. })));
+        assert!(matches!(
+            check(src, "<x1>a<x2>b</x1></x2><x3/>"),
+            Err(TagError::Crossed { .. })
+        ));
+        assert!(matches!(
+            check(src, "</x1>a<x1><x2>b<x3/></x2>"),
+            Err(TagError::Unopened(_))
+        ));
+        assert!(matches!(
+            check(src, "<x1>a</x1><x2>b</x2><x3/>"),
+            Err(TagError::Moved { .. })
+        ));
         assert!(matches!(check(src, "<x1>a<x1>"), Err(_)));
-        assert!(matches!(check(src, "<x1>a</x1><x2>b<x3/></x2><x4/>"), Err(TagError::Unknown(_))));
+        assert!(matches!(
+            check(src, "<x1>a</x1><x2>b<x3/></x2><x4/>"),
+            Err(TagError::Unknown(_))
+        ));
         assert_eq!(check("无标签", "no tags"), Ok(()));
         assert!(check("无标签", "<x1>no</x1> tags").is_err());
     }
@@ -623,7 +642,13 @@ mod tests {
         assert_eq!(s[0].tags, vec![7]);
         assert_eq!(s[1].text, "<x1>明天</x1>晴<x2/>。");
         assert_eq!(s[1].tags, vec![7, 9]);
-        let back = rebuild(&s, &[Some("Today <x1>rain.</x1>"), Some("<x1>Tomorrow</x1> fine<x2/>.")]);
+        let back = rebuild(
+            &s,
+            &[
+                Some("Today <x1>rain.</x1>"),
+                Some("<x1>Tomorrow</x1> fine<x2/>."),
+            ],
+        );
         assert_eq!(
             back,
             vec![
@@ -638,7 +663,12 @@ mod tests {
 
     #[test]
     fn a_broken_answer_falls_back_to_text_and_keeps_atoms() {
-        let block = vec![Inline::Span(1, vec![t("新华社")]), t("报道"), Inline::Atom(2), t("。")];
+        let block = vec![
+            Inline::Span(1, vec![t("新华社")]),
+            t("报道"),
+            Inline::Atom(2),
+            t("。"),
+        ];
         let s = segment(&block, false);
         assert_eq!(s[0].text, "<x1>新华社</x1>报道<x2/>。");
         let back = rebuild(&s, &[Some("<x1>Xinhua reported.")]);

@@ -59,10 +59,15 @@ fn parse_format(name: &str) -> Result<FormatArg, String> {
     if name == "same" {
         return Ok(FormatArg::Same);
     }
-    Format::from_name(name).map(FormatArg::Export).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown format {name:?} (one of {}, same)", names.join(", "))
-    })
+    Format::from_name(name)
+        .map(FormatArg::Export)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format {name:?} (one of {}, same)",
+                names.join(", ")
+            )
+        })
 }
 
 impl OutputArgs {

@@ -95,7 +95,10 @@ pub enum Destination {
 
 /// The extension of the translated document written for `file` (`-f same`): the input's own.
 fn document_extension(file: &std::path::Path) -> String {
-    match file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
+    match file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    {
         Some(e) if matches!(e.as_str(), "docx" | "docm" | "html" | "htm" | "xhtml") => e,
         _ => "html".into(),
     }
@@ -397,7 +400,11 @@ fn read_inputs(plan: &Plan) -> Result<Vec<Input>> {
                 }
                 Some(kind) => {
                     let wanted = kind.extension();
-                    if let Some(output) = plan.output.output.as_deref().filter(|_| !plan.output.to_stdout())
+                    if let Some(output) = plan
+                        .output
+                        .output
+                        .as_deref()
+                        .filter(|_| !plan.output.to_stdout())
                         && plan.inputs.len() == 1
                     {
                         let ext = output
@@ -529,11 +536,7 @@ fn run_interruptible(
 /// Writes each bitext to its destination: the translated document (`-f same`), or an export
 /// (for HTML and DOCX inputs, of the text without inline placeholders).
 fn write_outputs(plan: &Plan, outcome: &Outcome, inputs: &[Input]) -> Result<()> {
-    for ((bitext, destination), input) in outcome
-        .bitexts
-        .iter()
-        .zip(&plan.destinations)
-        .zip(inputs)
+    for ((bitext, destination), input) in outcome.bitexts.iter().zip(&plan.destinations).zip(inputs)
     {
         if let (Some(layout), Some(document)) = (plan.document, input.structured()) {
             let bytes = document.write(bitext, layout)?;

@@ -158,10 +158,7 @@ pub const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// Why an OLE compound file cannot be read: encrypted OOXML, an old `.doc`, or neither.
 pub fn ole_error(name: &str, bytes: &[u8]) -> FormatError {
     let streams: Vec<String> = match cfb::CompoundFile::open(Cursor::new(bytes)) {
-        Ok(file) => file
-            .walk()
-            .map(|e| e.name().to_string())
-            .collect(),
+        Ok(file) => file.walk().map(|e| e.name().to_string()).collect(),
         Err(e) => {
             return FormatError::Corrupt {
                 name: name.into(),
@@ -199,10 +196,17 @@ pub fn is_docx(bytes: &[u8]) -> bool {
 /// endnotes, headers, footers.
 fn translated_parts(names: &[String]) -> Vec<String> {
     let mut out = vec!["word/document.xml".to_string()];
-    for prefix in ["word/footnotes", "word/endnotes", "word/header", "word/footer"] {
+    for prefix in [
+        "word/footnotes",
+        "word/endnotes",
+        "word/header",
+        "word/footer",
+    ] {
         let mut found: Vec<&String> = names
             .iter()
-            .filter(|n| n.starts_with(prefix) && n.ends_with(".xml") && !n[prefix.len()..].contains('/'))
+            .filter(|n| {
+                n.starts_with(prefix) && n.ends_with(".xml") && !n[prefix.len()..].contains('/')
+            })
             .collect();
         found.sort_by_key(|n| (n.len(), n.to_string()));
         out.extend(found.into_iter().cloned());
@@ -212,8 +216,12 @@ fn translated_parts(names: &[String]) -> Vec<String> {
 
 /// Reads a DOCX file's bytes.
 pub fn read(name: &str, bytes: Vec<u8>) -> Result<DocxDocument, FormatError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice()))
-        .map_err(|e| corrupt(name, format!("not a DOCX file: corrupt or truncated ZIP archive ({e})")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| {
+        corrupt(
+            name,
+            format!("not a DOCX file: corrupt or truncated ZIP archive ({e})"),
+        )
+    })?;
     if zip.index_for_name("word/document.xml").is_none() {
         return Err(corrupt(
             name,
@@ -232,8 +240,12 @@ pub fn read(name: &str, bytes: Vec<u8>) -> Result<DocxDocument, FormatError> {
             return Err(FormatError::Encrypted { name: name.into() });
         }
         let mut data = Vec::with_capacity(file.size().min(1 << 28) as usize);
-        file.read_to_end(&mut data)
-            .map_err(|e| corrupt(name, format!("{path}: corrupt or truncated ZIP entry ({e})")))?;
+        file.read_to_end(&mut data).map_err(|e| {
+            corrupt(
+                name,
+                format!("{path}: corrupt or truncated ZIP entry ({e})"),
+            )
+        })?;
         Ok(data)
     };
     let styles = match names.iter().any(|n| n == "word/styles.xml") {
@@ -370,7 +382,10 @@ fn parse_part(name: &str, path: &str, xml: Vec<u8>) -> Result<Part, FormatError>
         }
     }
     if stack.len() > 1 {
-        return Err(xml_error(xml.len() as u64, "unexpected end of the part (unclosed elements)".into()));
+        return Err(xml_error(
+            xml.len() as u64,
+            "unexpected end of the part (unclosed elements)".into(),
+        ));
     }
     let count = nodes.len();
     Ok(Part {
@@ -424,7 +439,10 @@ fn read_styles(
                     "w:pPr" => {
                         for &g in &child.children {
                             if part.nodes[g].name == "w:outlineLvl" {
-                                outline = part.nodes[g].val.as_deref().and_then(|v| v.parse::<u8>().ok());
+                                outline = part.nodes[g]
+                                    .val
+                                    .as_deref()
+                                    .and_then(|v| v.parse::<u8>().ok());
                             }
                         }
                     }
@@ -455,7 +473,10 @@ fn attribute(part: &Part, node: usize, local: &str) -> Option<String> {
 fn kind_of_style(name: &str, outline: Option<u8>) -> (BlockKind, Option<u8>) {
     let name = name.to_lowercase();
     let compact: String = name.split_whitespace().collect();
-    if let Some(level) = compact.strip_prefix("heading").and_then(|l| l.parse::<u8>().ok()) {
+    if let Some(level) = compact
+        .strip_prefix("heading")
+        .and_then(|l| l.parse::<u8>().ok())
+    {
         return (BlockKind::Heading, Some(level.min(6)));
     }
     match compact.as_str() {
@@ -472,10 +493,23 @@ fn kind_of_style(name: &str, outline: Option<u8>) -> (BlockKind, Option<u8>) {
 
 /// Content of a paragraph before grouping by formatting.
 enum Item {
-    Text { rpr: Option<usize>, text: String },
-    RunAtom { rpr: Option<usize>, node: usize },
-    Wrapper { node: usize, open_end: usize, items: Vec<Item> },
-    Nodes { first: usize, last: usize },
+    Text {
+        rpr: Option<usize>,
+        text: String,
+    },
+    RunAtom {
+        rpr: Option<usize>,
+        node: usize,
+    },
+    Wrapper {
+        node: usize,
+        open_end: usize,
+        items: Vec<Item>,
+    },
+    Nodes {
+        first: usize,
+        last: usize,
+    },
 }
 
 fn item_has_text(items: &[Item]) -> bool {
@@ -516,7 +550,12 @@ impl DocxDocument {
         part.holds_block = holds;
     }
 
-    fn read_paragraph(&mut self, p: usize, n: usize, styles: &HashMap<String, (BlockKind, Option<u8>)>) {
+    fn read_paragraph(
+        &mut self,
+        p: usize,
+        n: usize,
+        styles: &HashMap<String, (BlockKind, Option<u8>)>,
+    ) {
         let part = &self.parts[p];
         let mut ppr = None;
         let mut prefix = Vec::new();
@@ -535,9 +574,18 @@ impl DocxDocument {
             })
             .collect();
         let mut seen_text = false;
-        let items = self.items(p, &content, &mut |marker, seen: bool| {
-            if seen { suffix.push(marker) } else { prefix.push(marker) }
-        }, &mut seen_text);
+        let items = self.items(
+            p,
+            &content,
+            &mut |marker, seen: bool| {
+                if seen {
+                    suffix.push(marker)
+                } else {
+                    prefix.push(marker)
+                }
+            },
+            &mut seen_text,
+        );
         if !item_has_text(&items) {
             return;
         }
@@ -720,8 +768,10 @@ impl DocxDocument {
             writer.node(0, &mut out);
             rewritten.insert(part.path.as_str(), out);
         }
-        let write_error = |e: &dyn std::fmt::Display| corrupt(&self.name, format!("cannot write the DOCX: {e}"));
-        let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| write_error(&e))?;
+        let write_error =
+            |e: &dyn std::fmt::Display| corrupt(&self.name, format!("cannot write the DOCX: {e}"));
+        let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.as_slice()))
+            .map_err(|e| write_error(&e))?;
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(self.bytes.len() * 2)));
         for i in 0..zip.len() {
             let file = zip.by_index_raw(i).map_err(|e| write_error(&e))?;
@@ -732,7 +782,9 @@ impl DocxDocument {
                         .compression_method(zip::CompressionMethod::Deflated)
                         .last_modified_time(file.last_modified().unwrap_or_default());
                     drop(file);
-                    writer.start_file(entry_name, options).map_err(|e| write_error(&e))?;
+                    writer
+                        .start_file(entry_name, options)
+                        .map_err(|e| write_error(&e))?;
                     writer.write_all(data).map_err(|e| write_error(&e))?;
                 }
                 None => writer.raw_copy_file(file).map_err(|e| write_error(&e))?,
@@ -766,7 +818,9 @@ fn attribute_str<'a>(part: &'a Part, node: usize, local: &[u8]) -> Option<&'a st
 }
 
 fn rpr_bytes(part: &Part, rpr: Option<usize>) -> &[u8] {
-    rpr.map_or(&[][..], |r| &part.xml[part.nodes[r].start..part.nodes[r].end])
+    rpr.map_or(&[][..], |r| {
+        &part.xml[part.nodes[r].start..part.nodes[r].end]
+    })
 }
 
 /// The formatting with the most text among direct text items.
@@ -785,7 +839,10 @@ fn base_format(part: &Part, items: &[Item]) -> Option<usize> {
         }
     }
     let best = counts.iter().map(|&(_, n)| n).max()?;
-    counts.into_iter().find(|&(_, n)| n == best).and_then(|(r, _)| r)
+    counts
+        .into_iter()
+        .find(|&(_, n)| n == best)
+        .and_then(|(r, _)| r)
 }
 
 /// Turns items into inline content: text in the base formatting is plain, neighbouring
@@ -1034,7 +1091,14 @@ impl PartWriter<'_> {
         }
     }
 
-    fn inline(&self, para: &Para, inlines: &[Inline], base: Option<usize>, copy: bool, out: &mut Vec<u8>) {
+    fn inline(
+        &self,
+        para: &Para,
+        inlines: &[Inline],
+        base: Option<usize>,
+        copy: bool,
+        out: &mut Vec<u8>,
+    ) {
         for inline in inlines {
             match inline {
                 Inline::Text(text) => {
@@ -1126,11 +1190,20 @@ mod tests {
 
     #[test]
     fn style_names_give_kinds() {
-        assert_eq!(kind_of_style("heading 2", None), (BlockKind::Heading, Some(2)));
-        assert_eq!(kind_of_style("Heading1", None), (BlockKind::Heading, Some(1)));
+        assert_eq!(
+            kind_of_style("heading 2", None),
+            (BlockKind::Heading, Some(2))
+        );
+        assert_eq!(
+            kind_of_style("Heading1", None),
+            (BlockKind::Heading, Some(1))
+        );
         assert_eq!(kind_of_style("Title", None), (BlockKind::Heading, Some(1)));
         assert_eq!(kind_of_style("Caption", None), (BlockKind::Caption, None));
-        assert_eq!(kind_of_style("正文", Some(0)), (BlockKind::Heading, Some(1)));
+        assert_eq!(
+            kind_of_style("正文", Some(0)),
+            (BlockKind::Heading, Some(1))
+        );
         assert_eq!(kind_of_style("Normal", None), (BlockKind::Paragraph, None));
     }
 }

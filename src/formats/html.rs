@@ -18,9 +18,9 @@ use scraper::{Html, Node};
 
 /// Inline elements whose text belongs to the sentence around them.
 const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i",
-    "ins", "label", "mark", "nobr", "q", "s", "small", "span", "strike", "strong", "sub", "sup",
-    "time", "tt", "u",
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "data", "del", "dfn", "em", "font", "i", "ins",
+    "label", "mark", "nobr", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time",
+    "tt", "u",
 ];
 
 /// Elements never translated; inside a sentence they are kept whole, like an image.
@@ -33,8 +33,25 @@ const UNTOUCHED: &[&str] = &[
 /// Block elements after which an interleaved translation is a copy of the element; inside
 /// others (table cells, captions, terms) it goes into the same element after a line break.
 const SIBLING_COPY: &[&str] = &[
-    "address", "article", "aside", "blockquote", "dd", "div", "footer", "h1", "h2", "h3", "h4",
-    "h5", "h6", "header", "li", "main", "p", "section", "summary",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "div",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "li",
+    "main",
+    "p",
+    "section",
+    "summary",
 ];
 
 /// The class and style of interleaved translations.
@@ -64,7 +81,10 @@ pub struct HtmlDocument {
 /// Whether bytes look like an HTML page (for files without an `.html` name).
 pub fn sniff(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     let head: Vec<u8> = bytes[start..bytes.len().min(start + 14)].to_ascii_lowercase();
     head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
 }
@@ -186,8 +206,13 @@ fn collapse_whitespace(text: &str) -> String {
                 newline |= next == '\n';
                 chars.next();
             }
-            let before_han = out.chars().next_back().is_some_and(crate::pipeline::qa::is_han);
-            let after_han = chars.peek().is_some_and(|&c| crate::pipeline::qa::is_han(c));
+            let before_han = out
+                .chars()
+                .next_back()
+                .is_some_and(crate::pipeline::qa::is_han);
+            let after_han = chars
+                .peek()
+                .is_some_and(|&c| crate::pipeline::qa::is_han(c));
             if !(newline && before_han && after_han) {
                 out.push(' ');
             }
@@ -337,14 +362,15 @@ fn copy_element(element: &Element, mark: Option<&str>) -> Element {
         })
         .collect();
     if let Some(lang) = mark {
-        let mut set = |name: &str, value: String| {
-            match attributes.iter_mut().find(|a| &*a.name.local == name) {
-                Some(a) => a.value = value.into(),
-                None => attributes.push(html5ever::Attribute {
-                    name: qual(name),
-                    value: value.into(),
-                }),
-            }
+        let mut set = |name: &str, value: String| match attributes
+            .iter_mut()
+            .find(|a| &*a.name.local == name)
+        {
+            Some(a) => a.value = value.into(),
+            None => attributes.push(html5ever::Attribute {
+                name: qual(name),
+                value: value.into(),
+            }),
         };
         let class = match element.attr("class") {
             Some(c) => format!("{c} {TRANSLATION_CLASS}"),
@@ -396,7 +422,12 @@ struct Writer<'a> {
 impl Writer<'_> {
     fn insert(&mut self, place: Place, value: Node) -> NodeId {
         match place {
-            Place::Before(at) => self.tree.get_mut(at).expect("node").insert_before(value).id(),
+            Place::Before(at) => self
+                .tree
+                .get_mut(at)
+                .expect("node")
+                .insert_before(value)
+                .id(),
             Place::Into(parent) => self.tree.get_mut(parent).expect("node").append(value).id(),
         }
     }
@@ -457,7 +488,9 @@ impl HtmlDocument {
             let inlines = inline::rebuild(sentences, targets);
             match layout {
                 Layout::Translated => self.replace_run(&mut html.tree, run, &inlines),
-                Layout::Interleaved => self.add_translation(&mut html.tree, run, &inlines, target_lang),
+                Layout::Interleaved => {
+                    self.add_translation(&mut html.tree, run, &inlines, target_lang)
+                }
             }
         }
         declare_utf8(&mut html.tree);
@@ -486,10 +519,8 @@ impl HtmlDocument {
             writer.insert(Place::Before(marker), text_node(&run.trailing));
         }
         // The old nodes go, except atoms that now sit in the new content.
-        let moved: std::collections::HashSet<NodeId> = atoms(inlines)
-            .into_iter()
-            .map(|k| self.tags[k])
-            .collect();
+        let moved: std::collections::HashSet<NodeId> =
+            atoms(inlines).into_iter().map(|k| self.tags[k]).collect();
         for &id in &run.nodes {
             if !moved.contains(&id) {
                 tree.get_mut(id).expect("run node").detach();
@@ -525,7 +556,11 @@ impl HtmlDocument {
                     _ => None,
                 })
                 .collect();
-            let joined = format!("{} / {}", original.trim(), inline::plain_text(inlines).trim());
+            let joined = format!(
+                "{} / {}",
+                original.trim(),
+                inline::plain_text(inlines).trim()
+            );
             let children: Vec<NodeId> = parent.children().map(|c| c.id()).collect();
             for id in children {
                 tree.get_mut(id).expect("child").detach();
@@ -655,13 +690,23 @@ mod tests {
             <ul><li>一<li>二</ul></body></html>";
         assert_eq!(
             blocks(page),
-            ["标题", "首页 新闻", "今天下雨，明天晴。", "图片说明", "一", "二"]
+            [
+                "标题",
+                "首页 新闻",
+                "今天下雨，明天晴。",
+                "图片说明",
+                "一",
+                "二"
+            ]
         );
         let doc = parse(page);
         assert_eq!(doc.blocks[0].kind, BlockKind::Heading);
         assert_eq!(doc.blocks[3].kind, BlockKind::Caption);
         let sentences = inline::segment(&doc.blocks[2].inlines, false);
-        assert_eq!(sentences[0].text, "今天<x1>下雨</x1>，<x2>明天</x2>晴。<x3/>");
+        assert_eq!(
+            sentences[0].text,
+            "今天<x1>下雨</x1>，<x2>明天</x2>晴。<x3/>"
+        );
     }
 
     #[test]
@@ -672,9 +717,13 @@ mod tests {
 
     #[test]
     fn meta_charset_is_found() {
-        let page = b"<html><head><meta http-equiv=Content-Type content='text/html; charset=gb2312'>";
+        let page =
+            b"<html><head><meta http-equiv=Content-Type content='text/html; charset=gb2312'>";
         assert_eq!(declared_encoding(page), Some(encoding_rs::GBK));
-        assert_eq!(declared_encoding(b"<meta charset=\"big5\">"), Some(encoding_rs::BIG5));
+        assert_eq!(
+            declared_encoding(b"<meta charset=\"big5\">"),
+            Some(encoding_rs::BIG5)
+        );
         assert_eq!(declared_encoding(b"<p>charset=big5</p>"), None);
     }
 

@@ -216,7 +216,9 @@ impl StructuredDocument {
             })
             .collect();
         match &self.body {
-            Body::Html(d) => Ok(d.write(&self.sentences, &translations, layout, &bitext.target_lang)),
+            Body::Html(d) => {
+                Ok(d.write(&self.sentences, &translations, layout, &bitext.target_lang))
+            }
             Body::Docx(d) => d.write(&self.sentences, &translations, layout),
         }
     }
@@ -284,7 +286,11 @@ pub fn read_path(path: &Path) -> Result<Input, FormatError> {
 
 /// Reads bytes with the reader the extension (lower case, without the dot) or the content
 /// calls for; `name` is used in messages.
-pub fn read_bytes(name: &str, bytes: Vec<u8>, extension: Option<&str>) -> Result<Input, FormatError> {
+pub fn read_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    extension: Option<&str>,
+) -> Result<Input, FormatError> {
     let is_zip = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06");
     let word_name = matches!(extension, Some("docx" | "docm" | "dotx" | "dotm"));
     if bytes.starts_with(docx::OLE_MAGIC) {

@@ -748,7 +748,10 @@ mod tests {
         let lex = Lexicon::global();
         let terms = [pair("两江新区", "Liangjiang New Area")];
         let out = gloss_text(lex, "<x1>两江新区</x1>发布了<x2>新闻</x2>。<x3/>", &terms);
-        assert_eq!(crate::inline::check("<x1>两江新区</x1>发布了<x2>新闻</x2>。<x3/>", &out), Ok(()));
+        assert_eq!(
+            crate::inline::check("<x1>两江新区</x1>发布了<x2>新闻</x2>。<x3/>", &out),
+            Ok(())
+        );
         assert!(out.starts_with("<x1>Liangjiang New Area</x1> "), "{out}");
         assert!(out.ends_with(".<x3/>"), "{out}");
         assert!(!out.contains("x 1") && !out.contains("< "), "{out}");
