@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn has_han(text: &str) -> bool {
-    text.chars().any(bitext::pipeline::qa::is_han)
+    text.chars().any(bitext::text::is_han)
 }
 
 fn entries(docx: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -127,16 +127,36 @@ fn docx_translated_keeps_structure_formatting_and_untouched_parts() {
 
     let source = shape(&entry(&before, "word/document.xml"));
     let target = shape(&entry(&after, "word/document.xml"));
-    for name in ["w:p", "w:tbl", "w:tr", "w:tc", "w:drawing", "w:hyperlink", "w:footnoteReference", "w:bookmarkStart", "w:sectPr"] {
+    for name in [
+        "w:p",
+        "w:tbl",
+        "w:tr",
+        "w:tc",
+        "w:drawing",
+        "w:hyperlink",
+        "w:footnoteReference",
+        "w:bookmarkStart",
+        "w:sectPr",
+    ] {
         assert_eq!(count(&source, name), count(&target, name), "{name}");
     }
-    assert!(target.texts.iter().all(|t| !has_han(t)), "{:?}", target.texts);
+    assert!(
+        target.texts.iter().all(|t| !has_han(t)),
+        "{:?}",
+        target.texts
+    );
     // Bold and the link around the right words (the gloss engine's renderings).
     assert_eq!(target.bold, ["Chongqing"], "{target:?}");
     assert_eq!(target.linked, ["Xinhua"], "{target:?}");
     let body = entry(&after, "word/document.xml");
-    assert!(body.contains("<w:pStyle w:val=\"1\"/>"), "heading style kept");
-    assert!(body.contains("<w:i/></w:rPr><w:t xml:space=\"preserve\">Intelligent industry</w:t>"), "{body}");
+    assert!(
+        body.contains("<w:pStyle w:val=\"1\"/>"),
+        "heading style kept"
+    );
+    assert!(
+        body.contains("<w:i/></w:rPr><w:t xml:space=\"preserve\">Intelligent industry</w:t>"),
+        "{body}"
+    );
 
     let notes = shape(&entry(&after, "word/footnotes.xml"));
     assert!(notes.texts.iter().all(|t| !has_han(t)), "{:?}", notes.texts);
@@ -164,7 +184,14 @@ fn docx_interleaved_follows_each_paragraph_with_a_lighter_translation() {
     translate(
         dir.path(),
         &input,
-        &["-f", "same", "--layout", "interleaved", "-o", output.to_str().unwrap()],
+        &[
+            "-f",
+            "same",
+            "--layout",
+            "interleaved",
+            "-o",
+            output.to_str().unwrap(),
+        ],
     )
     .success();
     let before = shape(&entry(&std::fs::read(&input).unwrap(), "word/document.xml"));
@@ -173,7 +200,11 @@ fn docx_interleaved_follows_each_paragraph_with_a_lighter_translation() {
     // 9 paragraphs hold text (heading, body, 4 cells, caption): each gets a translation.
     assert_eq!(count(&after, "w:p"), count(&before, "w:p") + 7);
     assert_eq!(count(&after, "w:drawing"), count(&before, "w:drawing"));
-    assert_eq!(count(&after, "w:footnoteReference"), 1, "no second footnote mark");
+    assert_eq!(
+        count(&after, "w:footnoteReference"),
+        1,
+        "no second footnote mark"
+    );
     assert_eq!(count(&after, "w:bookmarkStart"), 1);
     assert!(after.texts.iter().any(|t| t.contains("两江新区")));
     assert!(after.texts.iter().any(|t| t.contains("Xinhua")));
@@ -199,7 +230,11 @@ fn python_docx_opens(path: &Path, paragraphs: usize) {
         .arg(path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let counts: Vec<usize> = String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .map(|n| n.parse().unwrap())
@@ -213,7 +248,12 @@ fn docx_opens_in_python_docx_and_libreoffice() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_docx(dir.path());
     let output = dir.path().join("out.docx");
-    translate(dir.path(), &input, &["-f", "same", "-o", output.to_str().unwrap()]).success();
+    translate(
+        dir.path(),
+        &input,
+        &["-f", "same", "-o", output.to_str().unwrap()],
+    )
+    .success();
     python_docx_opens(&output, 4);
     let Some(soffice) = require_tool(
         &["soffice", "libreoffice"],
@@ -223,13 +263,20 @@ fn docx_opens_in_python_docx_and_libreoffice() {
     };
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(soffice)
-        .arg(format!("-env:UserInstallation=file://{}", profile.path().display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.path().display()
+        ))
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
         .arg(dir.path().join("pdf"))
         .arg(&output)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pdf = dir.path().join("pdf/out.pdf");
     let bytes = std::fs::read(&pdf).unwrap_or_else(|_| {
         panic!(
@@ -263,7 +310,8 @@ fn translated_text(html: &scraper::Html) -> Vec<String> {
 }
 
 fn select<'a>(html: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    html.select(&scraper::Selector::parse(css).unwrap()).collect()
+    html.select(&scraper::Selector::parse(css).unwrap())
+        .collect()
 }
 
 #[test]
@@ -272,13 +320,33 @@ fn html_translated_keeps_elements_attributes_and_scripts() {
     let input = dir.path().join("page.html");
     std::fs::write(&input, make::ARTICLE_HTML).unwrap();
     let output = dir.path().join("page.en.html");
-    translate(dir.path(), &input, &["-f", "same", "-o", output.to_str().unwrap()]).success();
+    translate(
+        dir.path(),
+        &input,
+        &["-f", "same", "-o", output.to_str().unwrap()],
+    )
+    .success();
     let before = scraper::Html::parse_document(make::ARTICLE_HTML);
     let text = std::fs::read_to_string(&output).unwrap();
     let after = scraper::Html::parse_document(&text);
     assert_eq!(select(&before, "*").len(), select(&after, "*").len());
-    for css in ["a", "p", "img", "figure", "figcaption", "tr", "td", "th", "script", "link"] {
-        assert_eq!(select(&before, css).len(), select(&after, css).len(), "{css}");
+    for css in [
+        "a",
+        "p",
+        "img",
+        "figure",
+        "figcaption",
+        "tr",
+        "td",
+        "th",
+        "script",
+        "link",
+    ] {
+        assert_eq!(
+            select(&before, css).len(),
+            select(&after, css).len(),
+            "{css}"
+        );
     }
     let attrs = |h: &scraper::Html, css: &str, attr: &str| -> Vec<String> {
         select(h, css)
@@ -288,9 +356,14 @@ fn html_translated_keeps_elements_attributes_and_scripts() {
     };
     assert_eq!(attrs(&before, "a", "href"), attrs(&after, "a", "href"));
     assert_eq!(attrs(&before, "img", "src"), attrs(&after, "img", "src"));
-    assert_eq!(attrs(&before, "link", "href"), attrs(&after, "link", "href"));
+    assert_eq!(
+        attrs(&before, "link", "href"),
+        attrs(&after, "link", "href")
+    );
     assert_eq!(attrs(&before, "p", "class"), attrs(&after, "p", "class"));
-    assert!(text.contains(r#"<script>var message = "中文脚本不翻译"; if (1 < 2) { console.log(message); }</script>"#));
+    assert!(text.contains(
+        r#"<script>var message = "中文脚本不翻译"; if (1 < 2) { console.log(message); }</script>"#
+    ));
     assert!(text.contains("<pre>代码块不翻译</pre>"));
     assert!(text.contains(r#"<span translate="no">BrandX品牌</span>"#));
     let left = translated_text(&after);
@@ -300,7 +373,10 @@ fn html_translated_keeps_elements_attributes_and_scripts() {
     assert_eq!(inner("p b"), "Chongqing");
     assert_eq!(inner("p a"), "Xinhua");
     assert_eq!(inner("h1 em"), "development");
-    assert_eq!(inner("figcaption"), "Diagram for two river new area nightscape.");
+    assert_eq!(
+        inner("figcaption"),
+        "Diagram for two river new area nightscape."
+    );
     assert_eq!(select(&after, "html")[0].value().attr("lang"), Some("en"));
     chromium_element_counts_match(dir.path(), &input, &output);
 
@@ -309,7 +385,14 @@ fn html_translated_keeps_elements_attributes_and_scripts() {
     translate(
         dir.path(),
         &input,
-        &["-f", "same", "--layout", "interleaved", "-o", bilingual.to_str().unwrap()],
+        &[
+            "-f",
+            "same",
+            "--layout",
+            "interleaved",
+            "-o",
+            bilingual.to_str().unwrap(),
+        ],
     )
     .success();
     let both = scraper::Html::parse_document(&std::fs::read_to_string(&bilingual).unwrap());
@@ -331,13 +414,22 @@ fn chromium_element_counts_match(dir: &Path, input: &Path, output: &Path) {
     let count = |page: &Path| {
         let profile = tempfile::tempdir_in(dir).unwrap();
         let out = Command::new(&browser)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+            ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("--dump-dom")
             .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let dom = String::from_utf8_lossy(&out.stdout).to_string();
         select(&scraper::Html::parse_document(&dom), "*").len()
     };
@@ -355,14 +447,27 @@ fn every_export_works_from_html_and_docx() {
     for input in [&docx, &html] {
         for format in ["html", "json", "tsv", "tmx", "xliff", "md"] {
             let out = dir.path().join(format!("out.{format}"));
-            translate(dir.path(), input, &["-f", format, "-o", out.to_str().unwrap()]).success();
+            translate(
+                dir.path(),
+                input,
+                &["-f", format, "-o", out.to_str().unwrap()],
+            )
+            .success();
             let text = std::fs::read_to_string(&out).unwrap();
-            assert!(!text.contains("&lt;x1") && !text.contains("<x1"), "{format}: {text}");
+            assert!(
+                !text.contains("&lt;x1") && !text.contains("<x1"),
+                "{format}: {text}"
+            );
             assert!(text.contains("Chongqing"), "{format}");
         }
         let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
         let bitext = bitext::Bitext::from_json(&json, "out.json").unwrap();
-        assert!(bitext.pairs.iter().any(|p| p.source == "据新华社报道，重庆市经济增长了百分之五。"));
+        assert!(
+            bitext
+                .pairs
+                .iter()
+                .any(|p| p.source == "据新华社报道，重庆市经济增长了百分之五。")
+        );
     }
 }
 
@@ -399,8 +504,20 @@ fn segment_ids_are_stable_and_tagged() {
 #[test]
 fn broken_placeholders_are_retried_alone_then_flagged_and_the_file_stays_valid() {
     for (label, config) in [
-        ("drop", SimConfig { rate_drop_tags: 1.0, ..SimConfig::default() }),
-        ("reorder", SimConfig { rate_reorder_tags: 1.0, ..SimConfig::default() }),
+        (
+            "drop",
+            SimConfig {
+                rate_drop_tags: 1.0,
+                ..SimConfig::default()
+            },
+        ),
+        (
+            "reorder",
+            SimConfig {
+                rate_reorder_tags: 1.0,
+                ..SimConfig::default()
+            },
+        ),
     ] {
         let sim = Sim::start(config);
         let dir = tempfile::tempdir().unwrap();
@@ -422,11 +539,16 @@ fn broken_placeholders_are_retried_alone_then_flagged_and_the_file_stays_valid()
         };
         let json = dir.path().join("out.json");
         run(&["-o", json.to_str().unwrap()]);
-        let bitext = bitext::Bitext::from_json(&std::fs::read_to_string(&json).unwrap(), "j").unwrap();
+        let bitext =
+            bitext::Bitext::from_json(&std::fs::read_to_string(&json).unwrap(), "j").unwrap();
         let tagged: Vec<&str> = bitext
             .pairs
             .iter()
-            .filter(|p| p.flags.iter().any(|f| f.code == bitext::FlagCode::InlineTags))
+            .filter(|p| {
+                p.flags
+                    .iter()
+                    .any(|f| f.code == bitext::FlagCode::InlineTags)
+            })
             .map(|p| p.id.as_str())
             .collect();
         // The sentences with inline markup: nav links, the heading, the first paragraph's.
@@ -442,7 +564,10 @@ fn broken_placeholders_are_retried_alone_then_flagged_and_the_file_stays_valid()
         assert_eq!(select(&after, "img").len(), 1);
         assert_eq!(select(&after, "span[translate=no]").len(), 1);
         assert_eq!(select(&after, "script").len(), 2);
-        assert!(translated_text(&after).iter().all(|t| !t.contains("<x")), "{label}");
+        assert!(
+            translated_text(&after).iter().all(|t| !t.contains("<x")),
+            "{label}"
+        );
     }
 }
 
@@ -451,14 +576,23 @@ fn bad_inputs_get_one_line_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let good = make::article_docx();
     let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated.docx", good[..good.len() / 2].to_vec(), "corrupt or truncated ZIP"),
+        (
+            "truncated.docx",
+            good[..good.len() / 2].to_vec(),
+            "corrupt or truncated ZIP",
+        ),
         ("binary.html", b"<html>\0\0\x01\x02PK".to_vec(), "binary"),
     ];
     // A ZIP without word/document.xml.
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    zip.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut zip, b"<a/>").unwrap();
-    cases.push(("nodocument.docx", zip.finish().unwrap().into_inner(), "no word/document.xml"));
+    cases.push((
+        "nodocument.docx",
+        zip.finish().unwrap().into_inner(),
+        "no word/document.xml",
+    ));
     // OLE compound files: an encrypted OOXML package and an old .doc.
     for (name, stream, want) in [
         ("locked.docx", "EncryptionInfo", "encrypted"),

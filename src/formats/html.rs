@@ -206,13 +206,8 @@ fn collapse_whitespace(text: &str) -> String {
                 newline |= next == '\n';
                 chars.next();
             }
-            let before_han = out
-                .chars()
-                .next_back()
-                .is_some_and(crate::pipeline::qa::is_han);
-            let after_han = chars
-                .peek()
-                .is_some_and(|&c| crate::pipeline::qa::is_han(c));
+            let before_han = out.chars().next_back().is_some_and(crate::text::is_han);
+            let after_han = chars.peek().is_some_and(|&c| crate::text::is_han(c));
             if !(newline && before_han && after_han) {
                 out.push(' ');
             }
