@@ -213,7 +213,7 @@ fn pack_sample(bencher: divan::Bencher) {
             block: s.block,
         })
         .collect();
-    bencher.bench(|| pipeline::plan::pack(divan::black_box(&items), 1200, 40));
+    bencher.bench(|| pipeline::plan::pack(divan::black_box(&items), 1200, 40, 4));
 }
 
 /// QA checks over the sample (the fake server's answers as targets).

@@ -23,6 +23,7 @@ pub mod inline;
 pub mod model;
 pub mod pipeline;
 pub mod split;
+pub mod terms;
 pub mod text;
 pub mod util;
 

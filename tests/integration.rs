@@ -11,4 +11,5 @@ mod glossary;
 mod harness;
 mod sim;
 mod split;
+mod terms;
 mod translate;

@@ -64,8 +64,9 @@ pub struct Options {
     pub target_lang: String,
     /// Requests in flight at most; 0 takes the backend's default.
     pub concurrency: usize,
-    /// Character budget of a batch; 0 takes [`DEFAULT_BATCH_CHARS`] (never more than the
-    /// backend accepts).
+    /// Upper bound of a batch's characters; 0 takes [`DEFAULT_BATCH_CHARS`] (never more than
+    /// the backend accepts). Batches are sized from the work below it
+    /// ([`prepare::wanted_batches`]).
     pub batch_chars: usize,
     /// Requests per minute, when limited.
     pub rpm: Option<u32>,
@@ -83,8 +84,8 @@ pub struct Options {
     pub servers: Option<std::path::PathBuf>,
 }
 
-/// Default character budget of a batch.
-pub const DEFAULT_BATCH_CHARS: usize = 1200;
+/// Default upper bound of a batch's characters (the backend's own limit applies below it).
+pub const DEFAULT_BATCH_CHARS: usize = 4000;
 
 impl Default for Options {
     fn default() -> Self {

@@ -204,10 +204,7 @@ async fn run_prepared(
     started: Instant,
 ) -> Result<Outcome, PipelineError> {
     let prepared = prepare(job, sources)?;
-    let concurrency = match job.options.concurrency {
-        0 => prepared.info.default_concurrency.max(1),
-        n => n,
-    };
+    let concurrency = super::prepare::concurrency(&job.options, &prepared.info);
     let mut slots = Vec::with_capacity(prepared.units.len());
     let mut cached = 0;
     for hit in &prepared.hits {
