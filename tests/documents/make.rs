@@ -95,10 +95,10 @@ pub fn article_docx() -> Vec<u8> {
     docx(&article_body())
 }
 
-/// About `pages` pages of text (six paragraphs a page) with formatting in every paragraph.
+/// About `pages` pages of text (eight paragraphs of about 105 characters a page) with formatting in every paragraph.
 pub fn long_docx(pages: usize) -> Vec<u8> {
     let mut body = article_body();
-    for n in 0..pages * 6 {
+    for n in 0..pages * 8 {
         body.push_str(&filler_paragraph(n + 1));
     }
     docx(&body)
