@@ -461,7 +461,7 @@ fn every_export_works_from_html_and_docx() {
             assert!(text.contains("Chongqing"), "{format}");
         }
         let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
-        let bitext = bitext::Bitext::from_json(&json, "out.json").unwrap();
+        let bitext = bitext::export::json::read(&json, "out.json").unwrap();
         assert!(
             bitext
                 .pairs
@@ -540,7 +540,7 @@ fn broken_placeholders_are_retried_alone_then_flagged_and_the_file_stays_valid()
         let json = dir.path().join("out.json");
         run(&["-o", json.to_str().unwrap()]);
         let bitext =
-            bitext::Bitext::from_json(&std::fs::read_to_string(&json).unwrap(), "j").unwrap();
+            bitext::export::json::read(&std::fs::read_to_string(&json).unwrap(), "j").unwrap();
         let tagged: Vec<&str> = bitext
             .pairs
             .iter()

@@ -12,7 +12,7 @@ pub mod html;
 use crate::document::{Document, DocumentError};
 use crate::inline::{self, Inline, MarkedSentence};
 use crate::model::{Bitext, BlockKind, FlagCode, Segment, SegmentId};
-use crate::pipeline::Source;
+use crate::pipeline::Article;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -182,9 +182,9 @@ impl StructuredDocument {
         segments
     }
 
-    /// The document as a pipeline source.
-    pub fn source(&self) -> Source {
-        Source {
+    /// The document as a pipeline article.
+    pub fn article(&self) -> Article {
+        Article {
             name: self.name.clone(),
             title: self.title(),
             segments: self.segments(),
@@ -239,11 +239,11 @@ impl Input {
         }
     }
 
-    /// The input as a pipeline source (split into segments).
-    pub fn source(&self) -> Source {
+    /// The input as a pipeline article (split into segments).
+    pub fn article(&self) -> Article {
         match self {
-            Input::Text(d) => Source::from_document(d),
-            Input::Structured(d) => d.source(),
+            Input::Text(d) => Article::from_document(d),
+            Input::Structured(d) => d.article(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! A translation job: segments in, [`Bitext`]s out, without paying twice for anything.
 //!
 //! The stages, in order (see `docs/pipeline.md`):
-//! 1. [`Source`]s (split articles) become units ([`prepare`]) and get their glossary terms per segment from a [`Terms`]
+//! 1. [`Article`]s (split articles) become units ([`prepare`]) and get their glossary terms per segment from a [`Terms`]
 //!    policy, which also decides the first mention of each term in the document.
 //! 2. Each segment is looked up in the translation memory ([`crate::cache`]); hits cost nothing.
 //! 3. Misses are packed into batches ([`plan`]) by character budget and the backend's limits,
@@ -39,17 +39,17 @@ use std::time::Duration;
 
 /// One article to translate: its split segments, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub struct Article {
     /// The file name (for messages and `Meta::source_file`).
     pub name: String,
     pub title: Option<String>,
     pub segments: Vec<Segment>,
 }
 
-impl Source {
+impl Article {
     /// Splits a document into a source.
-    pub fn from_document(document: &Document) -> Source {
-        Source {
+    pub fn from_document(document: &Document) -> Article {
+        Article {
             name: document.name.clone(),
             title: document.title().map(str::to_string),
             segments: crate::split::segment_document(document),

@@ -89,8 +89,8 @@ fn pack_into(
 /// A request the plan would send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedBatch {
-    /// The source file.
-    pub source: String,
+    /// The article's file name.
+    pub article: String,
     /// Segment ids, in order.
     pub ids: Vec<String>,
     pub chars: usize,

@@ -3,7 +3,7 @@
 
 use super::enforce::PlannedTerm;
 use super::plan::{self, PackItem};
-use super::{Job, Options, Source};
+use super::{Article, Job, Options};
 use crate::SegmentId;
 use crate::backend::{BackendInfo, Batch, Context, Item, TermPair};
 use crate::cache::{CacheError, CacheKey, Entry};
@@ -89,7 +89,7 @@ impl Prepared {
     /// article title and the segment before the first one as context.
     pub fn batch(
         &self,
-        sources: &[Source],
+        sources: &[Article],
         options: &Options,
         units: &[usize],
         instruction: Option<String>,
@@ -114,7 +114,7 @@ impl Prepared {
 }
 
 /// Splits the sources into units, plans their terms and looks them up in the memory.
-pub fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
+pub fn prepare(job: &Job<'_>, sources: &[Article]) -> Result<Prepared, CacheError> {
     let info = job.backend.info();
     let mut units = Vec::new();
     let mut docs = Vec::new();
