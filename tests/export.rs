@@ -317,12 +317,16 @@ fn xml_survives_carriage_returns_and_control_characters() {
     let mut b = small();
     b.pairs[2].target = "a\r\nb\rc".into();
     b.pairs[3].target = "bell\u{7}".into();
-    for format in [Format::Tmx, Format::Xliff] {
+    for format in [Format::Tmx, Format::Xliff, Format::Xliff12] {
         let text = render(&b, format);
         let back = export::read(&text, format, "x").unwrap();
         assert_eq!(back.pairs[2].target, "a\r\nb\rc", "{format}");
         assert_eq!(back.pairs[3].target, "bell\u{FFFD}", "{format}");
     }
+    // The HTML page goes through the same escaper: no control character reaches it.
+    let html = render(&b, Format::Html);
+    assert!(!html.contains('\u{7}'));
+    assert!(html.contains("bell\u{FFFD}"));
 }
 
 fn xmllint() -> Option<PathBuf> {
@@ -411,7 +415,7 @@ fn xliff_is_well_formed_for_xmllint() {
 fn html_escapes_text_and_requests_nothing() {
     let html = render(&small(), Format::Html);
     assert!(!html.contains("<script"), "no script element at all");
-    assert!(html.contains("&lt;script&gt;window.bitextPwned=1&lt;&#x2f;script&gt;"));
+    assert!(html.contains("&lt;script&gt;window.bitextPwned=1&lt;/script&gt;"));
     assert!(!html.contains("</td>"));
     assert!(html.contains("&amp;amp;"));
     // Self-contained: no external resources of any kind.
@@ -463,7 +467,7 @@ fn a_user_template_replaces_the_built_in_one() {
     let out = export::render(&b, Format::Html, &options).unwrap();
     assert_eq!(
         out,
-        "b1.s1=Liangjiang New Area: Smart &amp; Digital;b2.s1=By Zhang San;b3.s1=He said: &quot;&lt;script&gt;window.bitextPwned=1&lt;&#x2f;script&gt;&quot; &amp; &#x27;&lt;&#x2f;td&gt;&#x27; &amp;amp;.;"
+        "b1.s1=Liangjiang New Area: Smart &amp; Digital;b2.s1=By Zhang San;b3.s1=He said: &quot;&lt;script&gt;window.bitextPwned=1&lt;/script&gt;&quot; &amp; &apos;&lt;/td&gt;&apos; &amp;amp;.;"
     );
 }
 
