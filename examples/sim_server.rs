@@ -62,6 +62,12 @@ struct Args {
     /// Share of answers wrapped in a ```json fence.
     #[arg(long, default_value_t = 0.0)]
     rate_fenced: f64,
+    /// Share of answers whose inline placeholders lose the last one.
+    #[arg(long, default_value_t = 0.0)]
+    rate_drop_tags: f64,
+    /// Share of answers whose inline placeholders come back in reverse order.
+    #[arg(long, default_value_t = 0.0)]
+    rate_reorder_tags: f64,
     /// Prefix every answer with a <think> block.
     #[arg(long)]
     think: bool,
@@ -96,6 +102,8 @@ fn main() {
         rate_junk: args.rate_junk,
         rate_forget_terms: args.rate_forget_terms,
         rate_fenced: args.rate_fenced,
+        rate_drop_tags: args.rate_drop_tags,
+        rate_reorder_tags: args.rate_reorder_tags,
         think: args.think,
         max_in_flight: args.max_in_flight,
         hang_after: args.hang_after,

@@ -163,6 +163,9 @@ pub enum FlagCode {
     Failed,
     /// An alignment link with low confidence.
     LowConfidence,
+    /// The answer lost or broke the placeholders of the sentence's inline markup (bold,
+    /// links, footnote marks); the translation is kept without them.
+    InlineTags,
 }
 
 impl FlagCode {
@@ -178,11 +181,12 @@ impl FlagCode {
             FlagCode::IdenticalToSource => "identical_to_source",
             FlagCode::Failed => "failed",
             FlagCode::LowConfidence => "low_confidence",
+            FlagCode::InlineTags => "inline_tags",
         }
     }
 
     pub fn parse(name: &str) -> Option<FlagCode> {
-        const ALL: [FlagCode; 10] = [
+        const ALL: [FlagCode; 11] = [
             FlagCode::MissingTerm,
             FlagCode::FirstMention,
             FlagCode::NumberMismatch,
@@ -193,6 +197,7 @@ impl FlagCode {
             FlagCode::IdenticalToSource,
             FlagCode::Failed,
             FlagCode::LowConfidence,
+            FlagCode::InlineTags,
         ];
         ALL.into_iter().find(|code| code.as_str() == name)
     }

@@ -4,6 +4,7 @@
 mod align;
 mod backends;
 mod common;
+mod documents;
 mod export;
 mod failing_well;
 mod gloss;

@@ -520,6 +520,14 @@ pub fn system_prompt(batch: &Batch) -> String {
     } else {
         language_name(&batch.target_lang)
     };
+    // Only batches with inline markup (HTML/DOCX sentences) carry the placeholder rule.
+    let placeholders = if batch.items.iter().any(|i| crate::inline::has_tags(&i.text)) {
+        "Texts may hold placeholders: <x1>…</x1> around formatted words, <x2/> for an image or \
+note mark; give each back exactly once, properly nested, around the words that translate \
+what it encloses, never changed, added or translated. "
+    } else {
+        ""
+    };
     format!(
         "Translate news from {source} into {target} (bitext protocol v{PROTOCOL_VERSION}). \
 Input JSON: \"segments\": [id, text] pairs; \"terms\": \"source=target\" renderings to use exactly \
@@ -527,7 +535,7 @@ Input JSON: \"segments\": [id, text] pairs; \"terms\": \"source=target\" renderi
 \"context\": title, previous sentence, instruction, examples, for reference only. \
 Translate every segment on its own, completely and faithfully, keeping numbers, names and dates; \
 never merge, split, drop or reorder segments. \
-Reply only {{\"translations\":[{{\"id\":\"<id>\",\"text\":\"<{target}>\"}}]}} with the same ids."
+{placeholders}Reply only {{\"translations\":[{{\"id\":\"<id>\",\"text\":\"<{target}>\"}}]}} with the same ids."
     )
 }
 

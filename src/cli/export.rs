@@ -22,10 +22,11 @@ pub struct ExportArgs {
 /// Output options: format, file, HTML template, Markdown layout.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Output format: html, json, tsv, tsv-plain, tmx, xliff (2.1), xliff12, md. Defaults to
-    /// the format of the `-o` file's extension (`.xlf` is XLIFF 2.1).
+    /// Output format: html, json, tsv, tsv-plain, tmx, xliff (2.1), xliff12, md; for
+    /// `translate` also `same` (the translated document in the input's own format, HTML or
+    /// DOCX). Defaults to the format of the `-o` file's extension (`.xlf` is XLIFF 2.1).
     #[arg(long, short = 'f', value_parser = parse_format)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
     /// Output file, written atomically (`-` or none: standard output).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
@@ -47,11 +48,26 @@ pub enum LayoutArg {
     Paragraph,
 }
 
-fn parse_format(name: &str) -> Result<Format, String> {
-    Format::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown format {name:?} (one of {})", names.join(", "))
-    })
+/// A `-f` value: an export format, or `same` (the translated document, `translate` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    Export(Format),
+    Same,
+}
+
+fn parse_format(name: &str) -> Result<FormatArg, String> {
+    if name == "same" {
+        return Ok(FormatArg::Same);
+    }
+    Format::from_name(name)
+        .map(FormatArg::Export)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format {name:?} (one of {}, same)",
+                names.join(", ")
+            )
+        })
 }
 
 impl OutputArgs {
@@ -62,7 +78,10 @@ impl OutputArgs {
     /// The format from `-f`, else from the `-o` extension; `default` when neither says.
     pub fn resolve_format(&self, default: Option<Format>) -> Result<Format> {
         let format = match (self.format, &self.output) {
-            (Some(f), _) => f,
+            (Some(FormatArg::Export(f)), _) => f,
+            (Some(FormatArg::Same), _) => bail!(
+                "-f same (the translated document) is for `bitext translate` with an HTML or DOCX input"
+            ),
             (None, Some(path)) if !self.to_stdout() => {
                 let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
                 match Format::from_extension(ext).or(default) {

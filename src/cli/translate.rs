@@ -1,6 +1,10 @@
 //! `bitext translate FILE... [-o OUT | --out-dir DIR] [-f FORMAT] [-b BACKEND] [--model M]
 //! [-g GLOSSARY]... [--concurrency N] [--batch-chars N] [--rpm N] [--tpm N] [--no-cache]
-//! [--cache DIR] [--dry-run] [--strict] [--config FILE]`
+//! [--cache DIR] [--dry-run] [--strict] [--config FILE] [--layout translated|interleaved]`
+//!
+//! HTML and DOCX inputs keep their inline markup as placeholders; `-f same` (or, for a DOCX
+//! input, `-o FILE.docx`) writes the translated document in the input's format, and every
+//! other format gets the bilingual text without placeholders.
 //!
 //! Exit status: 0 success; 1 failure (a file, the backend, segments left untranslated), or
 //! with `--strict` glossary violations / QA errors left (the output is still written);
@@ -11,6 +15,7 @@ use bitext::backend::{Backend, registry};
 use bitext::cache::Cache;
 use bitext::config::{BackendSpec, ChosenBy, Config, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
+use bitext::formats::{self, Input, Layout};
 use bitext::glossary::{Glossary, GlossaryChoice};
 use bitext::model::{Bitext, Meta, TermPair};
 use bitext::pipeline::{
@@ -84,6 +89,10 @@ pub struct TranslateArgs {
     /// default such a run writes `NAME.partial.EXT` beside it).
     #[arg(long)]
     force: bool,
+    /// With `-f same`: replace the text by its translation, or follow each block with its
+    /// translation in a lighter style (a bilingual edition).
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    layout: Option<LayoutChoice>,
 }
 
 fn parse_fuzzy(text: &str) -> Result<f64, String> {
@@ -93,6 +102,12 @@ fn parse_fuzzy(text: &str) -> Result<f64, String> {
     }
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LayoutChoice {
+    Translated,
+    Interleaved,
+}
+
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
 pub enum Destination {
     /// `-o FILE` (written atomically) or standard output.
@@ -100,7 +115,30 @@ pub enum Destination {
     File(PathBuf),
 }
 
-fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>> {
+/// The extension of the translated document written for `file` (`-f same`): the input's own.
+fn document_extension(file: &std::path::Path) -> String {
+    match file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    {
+        Some(e) if matches!(e.as_str(), "docx" | "docm" | "html" | "htm" | "xhtml") => e,
+        _ => "html".into(),
+    }
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn destinations(
+    args: &TranslateArgs,
+    format: Format,
+    document: Option<Layout>,
+) -> Result<Vec<Destination>> {
     if args.out_dir.is_none() && args.files.len() > 1 {
         bail!(
             "{} inputs need --out-dir DIR (one output file each)",
@@ -120,7 +158,17 @@ fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "stdin".into());
                 let stem = stem.strip_suffix(".zh").unwrap_or(&stem).to_string();
-                let path = dir.join(format!("{stem}.{}", format.extension()));
+                let extension = match document {
+                    Some(_) => document_extension(file),
+                    None => format.extension().to_string(),
+                };
+                let path = dir.join(format!("{stem}.{extension}"));
+                if same_file(&path, file) {
+                    bail!(
+                        "{}: the translated document would overwrite its input; choose another --out-dir",
+                        file.display()
+                    );
+                }
                 if !seen.insert(path.clone()) {
                     bail!(
                         "{}: two inputs would be written to {}",
@@ -186,6 +234,8 @@ pub struct Plan {
     pub output: super::export::OutputArgs,
     pub destinations: Vec<Destination>,
     pub format: Format,
+    /// `-f same`: write the translated document (HTML or DOCX) in this layout.
+    pub document: Option<Layout>,
     pub export_options: ExportOptions,
     /// The backend's settings, all sources merged.
     pub spec: BackendSpec,
@@ -223,9 +273,13 @@ impl Plan {
         let spec = config.resolve(Some(&backend_name), env, &overrides)?;
         let glossary_choice = args.glossary.choose(&config.glossary)?;
         let glossary = glossary_choice.load()?;
-        let format = args.out.resolve_format(Some(Format::Json))?;
+        let document = document_layout(&args)?;
+        let format = match document {
+            Some(_) => Format::Json,
+            None => args.out.resolve_format(Some(Format::Json))?,
+        };
         let export_options = args.out.options()?;
-        let destinations = destinations(&args, format)?;
+        let destinations = destinations(&args, format, document)?;
         let cache_dir = if args.no_cache {
             None
         } else {
@@ -266,6 +320,7 @@ impl Plan {
             output: args.out,
             destinations,
             format,
+            document,
             export_options,
             spec,
             default_source,
@@ -350,12 +405,89 @@ impl Plan {
     }
 }
 
-/// Reads and splits every input.
-fn read_sources(inputs: &[PathBuf]) -> Result<Vec<Article>> {
-    inputs
-        .iter()
-        .map(|file| Ok(Article::from_document(&bitext::document::read_path(file)?)))
-        .collect()
+/// Whether the run writes translated documents (`-f same`, or `-o FILE.docx`), and how.
+fn document_layout(args: &TranslateArgs) -> Result<Option<Layout>> {
+    let docx_output = args.out.format.is_none()
+        && args.out.output.as_deref().is_some_and(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("docx"))
+        });
+    let same = args.out.format == Some(super::export::FormatArg::Same) || docx_output;
+    let layout = match args.layout {
+        Some(LayoutChoice::Interleaved) => Layout::Interleaved,
+        Some(LayoutChoice::Translated) | None => Layout::Translated,
+    };
+    if !same {
+        if args.layout.is_some() {
+            bail!("--layout applies to the translated document: add -f same");
+        }
+        return Ok(None);
+    }
+    if let Some(output) = args.out.output.as_deref().filter(|_| !args.out.to_stdout()) {
+        for file in &args.files {
+            if file == output || same_file(file, output) {
+                bail!(
+                    "{}: the translated document would overwrite its input; choose another -o",
+                    output.display()
+                );
+            }
+        }
+    }
+    Ok(Some(layout))
+}
+
+/// Reads every input with the reader it needs (text, HTML, DOCX). With `-f same` each must
+/// be a structured document, and a Word document needs a file to go to.
+fn read_inputs(plan: &Plan) -> Result<Vec<Input>> {
+    let mut inputs = Vec::with_capacity(plan.inputs.len());
+    for file in &plan.inputs {
+        let input = formats::read_path(file)?;
+        if plan.document.is_some() {
+            match input.structured().map(|d| d.kind()) {
+                None => bail!(
+                    "{}: -f same writes the translated document for HTML and DOCX inputs; this is plain text (use -f html|json|tsv|tmx|xliff|md)",
+                    file.display()
+                ),
+                Some(formats::Kind::Docx)
+                    if plan.output.to_stdout()
+                        && matches!(plan.destinations.first(), Some(Destination::Output)) =>
+                {
+                    bail!(
+                        "{}: a translated Word document needs -o FILE.docx or --out-dir DIR",
+                        file.display()
+                    )
+                }
+                Some(kind) => {
+                    let wanted = kind.extension();
+                    if let Some(output) = plan
+                        .output
+                        .output
+                        .as_deref()
+                        .filter(|_| !plan.output.to_stdout())
+                        && plan.inputs.len() == 1
+                    {
+                        let ext = output
+                            .extension()
+                            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                            .unwrap_or_default();
+                        let fits = match kind {
+                            formats::Kind::Docx => ext == "docx" || ext == "docm",
+                            formats::Kind::Html => matches!(ext.as_str(), "html" | "htm" | "xhtml"),
+                        };
+                        if !fits {
+                            bail!(
+                                "{}: the translated document of {} is {wanted}: name the output .{wanted}",
+                                output.display(),
+                                file.display()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        inputs.push(input);
+    }
+    Ok(inputs)
 }
 
 pub fn run(args: TranslateArgs) -> Result<ExitCode> {
@@ -368,7 +500,8 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
              default_backend in bitext.toml (see docs/backends.md)"
         );
     }
-    let sources = read_sources(&plan.inputs)?;
+    let inputs = read_inputs(&plan)?;
+    let sources: Vec<Article> = inputs.iter().map(Input::article).collect();
     let terms = plan.terms();
     let cache = plan.cache()?;
     let bar = Bar::new();
@@ -406,7 +539,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     if let (Some((old, name)), Some(bitext)) = (&plan.earlier, outcome.bitexts.first_mut()) {
         bitext::revision::mark_changes(bitext, old, name);
     }
-    write_outputs(&plan, &outcome)?;
+    write_outputs(&plan, &outcome, &inputs)?;
     super::note(&outcome.report.to_string());
     super::note(&summary_terms(&plan, &outcome));
     Ok(exit_code(&plan, &outcome.report))
@@ -477,32 +610,62 @@ fn run_interruptible(
     }))
 }
 
-/// Writes each bitext to its destination; a file whose run went worse than the existing
-/// output goes beside it (`NAME.partial.EXT`, see [`bitext::output::write_guarded`]).
-fn write_outputs(plan: &Plan, outcome: &Outcome) -> Result<()> {
-    for (bitext, destination) in outcome.bitexts.iter().zip(&plan.destinations) {
-        let path = match destination {
-            Destination::File(path) => path.as_path(),
-            Destination::Output => match &plan.output.output {
-                Some(path) if !plan.output.to_stdout() => path.as_path(),
+/// Writes each bitext to its destination: the translated document (`-f same`), or an export
+/// (for HTML and DOCX inputs, of the text without inline placeholders).
+fn write_outputs(plan: &Plan, outcome: &Outcome, inputs: &[Input]) -> Result<()> {
+    for ((bitext, destination), input) in outcome.bitexts.iter().zip(&plan.destinations).zip(inputs)
+    {
+        if let (Some(layout), Some(document)) = (plan.document, input.structured()) {
+            let bytes = document.write(bitext, layout)?;
+            match destination {
+                Destination::File(path) => write_file(path, &bytes)?,
+                Destination::Output => match plan.output.output.as_deref() {
+                    Some(path) if !plan.output.to_stdout() => write_file(path, &bytes)?,
+                    _ => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)
+                        .context("cannot write to standard output")?,
+                },
+            }
+            continue;
+        }
+        let plain;
+        let bitext = if input.structured().is_some() {
+            plain = bitext::inline::plain_bitext(bitext);
+            &plain
+        } else {
+            bitext
+        };
+        match destination {
+            Destination::Output => match plan.output.output.as_deref() {
+                Some(path) if !plan.output.to_stdout() => write_export(plan, bitext, path)?,
                 _ => {
                     plan.output.write(bitext, Some(Format::Json))?;
-                    continue;
                 }
             },
-        };
-        let text = export::render(bitext, plan.format, &plan.export_options)?;
-        let written =
-            bitext::output::write_guarded(path, text.as_bytes(), bitext, plan.format, plan.force)?;
-        if let bitext::output::Written::Partial { path, kept } = written {
-            super::note(&format!(
-                "kept {} (it has more translated pairs than this run); wrote {} — use --force to replace",
-                kept.display(),
-                path.display()
-            ));
+            Destination::File(path) => write_export(plan, bitext, path)?,
         }
     }
     Ok(())
+}
+
+/// Writes an export; a file whose run went worse than the existing output goes beside it
+/// (`NAME.partial.EXT`, see [`bitext::output::write_guarded`]).
+fn write_export(plan: &Plan, bitext: &Bitext, path: &std::path::Path) -> Result<()> {
+    let text = export::render(bitext, plan.format, &plan.export_options)?;
+    let written =
+        bitext::output::write_guarded(path, text.as_bytes(), bitext, plan.format, plan.force)?;
+    if let bitext::output::Written::Partial { path, kept } = written {
+        super::note(&format!(
+            "kept {} (it has more translated pairs than this run); wrote {} — use --force to replace",
+            kept.display(),
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    bitext::util::atomic_write(path, bytes)
+        .with_context(|| format!("{}: cannot write output", path.display()))
 }
 
 /// 1 when segments failed, or with `--strict` when violations or QA errors remain.

@@ -34,22 +34,40 @@ pub fn assemble(
             let segment = &source.segments[unit.index];
             let (target, origin, mut flags) = match &slots[u] {
                 Slot::Done(answer) => {
+                    // Broken inline placeholders: the text is kept without them, flagged.
+                    let (target, tag_flag) = match crate::inline::check(&unit.text, &answer.target)
+                    {
+                        Ok(()) => (answer.target.clone(), None),
+                        Err(error) => (
+                            crate::inline::strip(&answer.target),
+                            Some(Flag {
+                                code: FlagCode::InlineTags,
+                                severity: Severity::Error,
+                                message: format!(
+                                    "inline markup lost ({error}); the translation is kept without it"
+                                ),
+                                term: None,
+                                expected: None,
+                            }),
+                        ),
+                    };
                     let mut flags: Vec<Flag> = if job.terms.annotates_flags() {
                         Vec::new()
                     } else {
                         job.terms
-                            .missing(&answer.target, &unit.terms)
+                            .missing(&target, &unit.terms)
                             .iter()
                             .map(|t| enforce::missing_flag(&t.pair))
                             .collect()
                     };
+                    flags.extend(tag_flag);
                     flags.extend(qa::check(
-                        &unit.text,
-                        &answer.target,
+                        &crate::inline::strip(&unit.text),
+                        &crate::inline::strip(&target),
                         &job.options.source_lang,
                         &job.options.target_lang,
                     ));
-                    (answer.target.clone(), origin_of(answer, info), flags)
+                    (target, origin_of(answer, info), flags)
                 }
                 Slot::Failed(message) => (
                     String::new(),

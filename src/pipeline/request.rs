@@ -151,10 +151,22 @@ impl<'a> Runner<'a> {
             match self.request(&batch).await {
                 Attempt::Ok(outputs, usage) => {
                     let shares = split_usage(usage, &batch);
+                    // An answer that broke its sentence's inline placeholders is asked again
+                    // alone, once; a second broken answer is kept and flagged (`assemble`).
+                    let mut again = Vec::new();
                     let answers: Vec<(usize, Answer)> = part
                         .iter()
                         .zip(outputs)
                         .zip(shares)
+                        .filter(|&((&u, ref output), _)| {
+                            let text = &self.prepared.units[u].text;
+                            let broken =
+                                bad_tries == 0 && crate::inline::check(text, &output.text).is_err();
+                            if broken {
+                                again.push(u);
+                            }
+                            !broken
+                        })
                         .map(|((&u, output), usage)| {
                             let unit = &self.prepared.units[u];
                             let clean = unit.terms.is_empty()
@@ -174,9 +186,20 @@ impl<'a> Runner<'a> {
                             )
                         })
                         .collect();
-                    self.commit(answers).await?;
-                    self.job.progress.advance(self.with_followers(&part));
-                    answered.extend(part);
+                    let done: Vec<usize> = answers.iter().map(|(u, _)| *u).collect();
+                    if !answers.is_empty() {
+                        self.commit(answers).await?;
+                    }
+                    self.job.progress.advance(self.with_followers(&done));
+                    answered.extend(done);
+                    for u in again {
+                        self.count(|r| r.retries += 1);
+                        self.job.progress.note(&format!(
+                            "{}: inline placeholders broken; asking again alone",
+                            self.prepared.units[u].id
+                        ));
+                        stack.push((vec![u], 1));
+                    }
                 }
                 // An unreadable answer (junk, cut-off JSON) is usually a passing fault: the
                 // whole batch is asked again once before it is split, which costs one request

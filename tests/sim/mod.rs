@@ -61,6 +61,11 @@ pub struct SimConfig {
     pub rate_junk: f64,
     /// An answer that leaves out every glossary target.
     pub rate_forget_terms: f64,
+    /// An answer whose segments with inline placeholders (`<x1>…</x1>`) lose their last one.
+    pub rate_drop_tags: f64,
+    /// An answer whose segments with inline placeholders give them back in reverse order
+    /// (`</x1>…<x1>`: crossed).
+    pub rate_reorder_tags: f64,
     /// Wrap the content in a ```json code fence.
     pub rate_fenced: f64,
     /// Put a `<think>…</think>` block before the content (as some local models do).
@@ -90,6 +95,8 @@ impl Default for SimConfig {
             rate_extra_id: 0.0,
             rate_junk: 0.0,
             rate_forget_terms: 0.0,
+            rate_drop_tags: 0.0,
+            rate_reorder_tags: 0.0,
             rate_fenced: 0.0,
             think: false,
             max_in_flight: None,
@@ -211,9 +218,18 @@ pub fn fake_prefix(id: &str, source: &str) -> String {
 /// The fake translation of a segment: its prefix, then the target of every term whose source
 /// occurs in the segment, in the order of the request's `terms`, then every Latin-script word
 /// of the source that contains a digit or a capital (`5G`, `SCO`, `iPhone`), kept as a
-/// translator keeps them.
+/// translator keeps them; a source with inline placeholders gets them back in order, each
+/// pair around the word `w`.
 pub fn fake_translation(id: &str, source: &str, terms: &[(String, String)]) -> String {
     let mut text = fake_prefix(id, source);
+    for (_, token) in bitext::inline::tokens(source) {
+        if let bitext::inline::Token::Tag(tag) = token {
+            text.push_str(&tag.to_string());
+            if matches!(tag, bitext::inline::Tag::Open(_)) {
+                text.push('w');
+            }
+        }
+    }
     for (term_source, target) in terms {
         if !term_source.is_empty() && source.contains(term_source.as_str()) {
             text.push(' ');
@@ -231,6 +247,37 @@ pub fn fake_translation(id: &str, source: &str, terms: &[(String, String)]) -> S
     }
     text.push('.');
     text
+}
+
+/// An answer with its inline placeholders broken: the last one left out (`drop`), or all of
+/// them in reverse order (`reorder`).
+fn break_tags(answer: &str, drop: bool, reorder: bool) -> String {
+    use bitext::inline::Token;
+    let tokens = bitext::inline::tokens(answer);
+    let mut tags: Vec<String> = tokens
+        .iter()
+        .filter_map(|(_, t)| match t {
+            Token::Tag(tag) => Some(tag.to_string()),
+            Token::Text(_) => None,
+        })
+        .collect();
+    if tags.is_empty() || !(drop || reorder) {
+        return answer.to_string();
+    }
+    if drop {
+        tags.pop();
+    }
+    if reorder {
+        tags.reverse();
+    }
+    let text: String = tokens
+        .iter()
+        .filter_map(|(_, t)| match t {
+            Token::Text(t) => Some(*t),
+            Token::Tag(_) => None,
+        })
+        .collect();
+    format!("{text}{}", tags.concat())
 }
 
 /// A running server. Dropping it stops the server (hanging requests are cut off).
@@ -948,10 +995,18 @@ async fn chat(shared: &Arc<Shared>, request: &Request) -> Routed {
                 draw(config.seed, &batch_key, attempt, "forget") < config.rate_forget_terms;
             let no_terms: Vec<(String, String)> = vec![];
             let terms = if forget { &no_terms } else { &batch.terms };
+            let drop_tags =
+                draw(config.seed, &batch_key, attempt, "drop-tags") < config.rate_drop_tags;
+            let reorder_tags =
+                draw(config.seed, &batch_key, attempt, "reorder-tags") < config.rate_reorder_tags;
             let mut translations: Vec<Value> = batch
                 .segments
                 .iter()
-                .map(|(id, text)| json!({"id": id, "text": fake_translation(id, text, terms)}))
+                .map(|(id, text)| {
+                    let answer = fake_translation(id, text, terms);
+                    let answer = break_tags(&answer, drop_tags, reorder_tags);
+                    json!({"id": id, "text": answer})
+                })
                 .collect();
             match outcome {
                 Outcome::MissingId => {

@@ -196,12 +196,26 @@ pub fn gloss_text(lex: &Lexicon, text: &str, terms: &[TermPair]) -> String {
     let mut pieces = Vec::new();
     let mut last = 0;
     for (range, target) in find_terms(&folded, terms) {
-        gloss_gap(lex, &folded[last..range.start], &mut pieces);
+        gloss_tagged(lex, &folded[last..range.start], &mut pieces);
         pieces.push(Piece::Term(target));
         last = range.end;
     }
-    gloss_gap(lex, &folded[last..], &mut pieces);
+    gloss_tagged(lex, &folded[last..], &mut pieces);
     render(&pieces)
+}
+
+/// Glosses text that may hold inline placeholders (`<x1>…</x1>`): they pass through in
+/// order, the text between them is glossed.
+fn gloss_tagged(lex: &Lexicon, text: &str, pieces: &mut Vec<Piece>) {
+    if !text.contains('<') {
+        return gloss_gap(lex, text, pieces);
+    }
+    for (_, token) in crate::inline::tokens(text) {
+        match token {
+            crate::inline::Token::Text(t) => gloss_gap(lex, t, pieces),
+            crate::inline::Token::Tag(tag) => pieces.push(Piece::Tag(tag)),
+        }
+    }
 }
 
 /// Term occurrences, leftmost-longest; when one source has several pairs, its occurrences
@@ -728,6 +742,20 @@ mod tests {
             proptest::prop_assert!(!out.contains("  "), "{:?} → {:?}", text, out);
             proptest::prop_assert_eq!(out.trim(), out.as_str());
         }
+    }
+
+    #[test]
+    fn inline_placeholders_pass_through_in_order() {
+        let lex = Lexicon::global();
+        let terms = [pair("两江新区", "Liangjiang New Area")];
+        let out = gloss_text(lex, "<x1>两江新区</x1>发布了<x2>新闻</x2>。<x3/>", &terms);
+        assert_eq!(
+            crate::inline::check("<x1>两江新区</x1>发布了<x2>新闻</x2>。<x3/>", &out),
+            Ok(())
+        );
+        assert!(out.starts_with("<x1>Liangjiang New Area</x1> "), "{out}");
+        assert!(out.ends_with(".<x3/>"), "{out}");
+        assert!(!out.contains("x 1") && !out.contains("< "), "{out}");
     }
 
     #[test]

@@ -10,6 +10,9 @@ pub enum Piece {
     Term(String),
     /// Punctuation.
     Punct(Punct),
+    /// An inline placeholder (`<x1>`, `</x1>`, `<x2/>`), passed through in order: an opening
+    /// one attaches to the word after it, the others to the word before.
+    Tag(crate::inline::Tag),
 }
 
 /// Punctuation marks, whatever their source form.
@@ -114,6 +117,21 @@ pub fn render(pieces: &[Piece]) -> String {
                 }
                 cap = false;
                 glue = false;
+            }
+            Piece::Tag(tag) => {
+                match tag {
+                    crate::inline::Tag::Open(_) => {
+                        if !glue && !out.is_empty() {
+                            out.push(' ');
+                        }
+                        glue = true;
+                    }
+                    _ => {
+                        trim_end_spaces(&mut out);
+                        glue = false;
+                    }
+                }
+                out.push_str(&tag.to_string());
             }
             Piece::Punct(p) => {
                 let p = match p {
