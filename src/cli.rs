@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 mod align;
 mod backends;
+mod batch;
 mod cache;
 mod check;
 pub mod export;
@@ -40,6 +41,9 @@ enum Command {
     Backends(backends::BackendsArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
     Glossary(glossary::GlossaryArgs),
+    /// Batch API work: `list`, `status`, `cancel` the recorded batches; `requests` and
+    /// `results` for offline runners such as `vllm run-batch` (docs/batch.md).
+    Batch(batch::BatchArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
     Check(check::CheckArgs),
     /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
+        Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
     };
     match result {

@@ -12,6 +12,7 @@
 
 pub mod align;
 pub mod backend;
+pub mod batch;
 pub mod cache;
 pub mod config;
 pub mod document;

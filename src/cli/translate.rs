@@ -66,6 +66,25 @@ pub struct TranslateArgs {
     /// Config file (default: `$BITEXT_CONFIG`, `./bitext.toml`, the user config dir).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Send the untranslated segments through the backend's Batch API (about half the price,
+    /// done within 24 h): submits and exits; the same command run again collects the answers
+    /// and writes the outputs (docs/batch.md).
+    #[arg(long, conflicts_with = "no_cache")]
+    batch_api: bool,
+    /// With --batch-api: wait for the batches (a progress bar of completed requests) and
+    /// write the outputs in the same run.
+    #[arg(long, requires = "batch_api")]
+    wait: bool,
+    /// With --batch-api --wait: seconds between status polls.
+    #[arg(long, value_name = "SECS", requires = "wait", default_value_t = 30.0, value_parser = parse_poll)]
+    poll: f64,
+}
+
+fn parse_poll(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(secs),
+        _ => Err(format!("{text:?} is not a number of seconds")),
+    }
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
@@ -242,6 +261,21 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         options,
         progress: &bar,
     };
+
+    if args.dry_run && args.batch_api {
+        let dir = cache.as_ref().map(|_| super::cache::cache_dir(args.cache.clone())).transpose()?;
+        let text = super::batch::dry_run(&spec, &job, &sources, dir.as_deref())?;
+        super::print_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.batch_api && !args.dry_run {
+        let dir = super::cache::cache_dir(args.cache.clone())?;
+        let wait = args.wait.then(|| std::time::Duration::from_secs_f64(args.poll));
+        match super::batch::before_translate(&spec, &job, &sources, &dir, wait)? {
+            super::batch::Next::Interactive => {}
+            super::batch::Next::Exit(code) => return Ok(code),
+        }
+    }
 
     if args.dry_run {
         let plan = pipeline::run::plan_job(&job, &sources)?;

@@ -17,6 +17,9 @@
 //! into the example and the benches, so it only uses crates every target can see.
 #![allow(dead_code)]
 
+mod batch;
+pub use batch::{BatchConfig, BatchStats, Fate};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -68,6 +71,8 @@ pub struct SimConfig {
     pub hang_after: Option<u64>,
     /// Answer every request with this status and body (e.g. 401, 402, DeepL 456).
     pub fixed_status: Option<(u16, String)>,
+    /// The Batch API (`/v1/files`, `/v1/batches`; see `batch.rs`).
+    pub batch: BatchConfig,
 }
 
 impl Default for SimConfig {
@@ -90,6 +95,7 @@ impl Default for SimConfig {
             max_in_flight: None,
             hang_after: None,
             fixed_status: None,
+            batch: BatchConfig::default(),
         }
     }
 }
@@ -248,6 +254,7 @@ impl Sim {
             state: Mutex::new(State::default()),
             in_flight: AtomicUsize::new(0),
             started: Instant::now(),
+            batch: Mutex::default(),
         });
         let accept_shared = shared.clone();
         runtime.spawn(async move {
@@ -327,6 +334,7 @@ struct Shared {
     state: Mutex<State>,
     in_flight: AtomicUsize,
     started: Instant,
+    batch: Mutex<batch::BatchState>,
 }
 
 #[derive(Default)]
@@ -640,6 +648,7 @@ async fn route(shared: &Arc<Shared>, request: Request) -> Routed {
         ("POST", "/v1/chat/completions" | "/chat/completions") => {
             return chat(shared, &request).await;
         }
+        (_, path) if batch::serves(path) => batch::route(shared, &request).await,
         ("GET", "/v1/models" | "/models") => Reply::json(
             200,
             &json!({"object": "list", "data": [{"id": "sim", "object": "model", "owned_by": "bitext-sim"}]}),
