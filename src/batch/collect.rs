@@ -144,13 +144,17 @@ pub fn collect_file(
         let translation = match backend.parse_completion(&batch, &body) {
             Ok(t) => t,
             Err(e) => {
-                out.warn(format!("{at}: custom_id {id:?}: {e}; its request is retried"));
+                out.warn(format!(
+                    "{at}: custom_id {id:?}: {e}; its request is retried"
+                ));
                 continue;
             }
         };
         let keys: Vec<CacheKey> = request.keys().collect();
         if keys.len() != request.segments.len() {
-            out.warn(format!("{at}: custom_id {id:?}: corrupt map entry; ignored"));
+            out.warn(format!(
+                "{at}: custom_id {id:?}: corrupt map entry; ignored"
+            ));
             continue;
         }
         let chars: Vec<usize> = request.segments.iter().map(|s| s.2).collect();

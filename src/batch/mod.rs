@@ -185,7 +185,11 @@ impl<'a> Session<'a> {
     }
 
     /// Records written batch files as planned (before anything is sent).
-    pub fn record_planned(&mut self, files: &[WrittenFile], offline: bool) -> Result<(), BatchError> {
+    pub fn record_planned(
+        &mut self,
+        files: &[WrittenFile],
+        offline: bool,
+    ) -> Result<(), BatchError> {
         let info = self.backend.info();
         for file in files {
             self.store.append(Event::Planned {
@@ -230,7 +234,10 @@ impl<'a> Session<'a> {
                 }
                 let found = files
                     .as_ref()
-                    .and_then(|all| all.iter().find(|f| f.filename.as_deref() == Some(&filename)))
+                    .and_then(|all| {
+                        all.iter()
+                            .find(|f| f.filename.as_deref() == Some(&filename))
+                    })
                     .map(|f| f.id.clone());
                 let file_id = match found {
                     Some(id) => id,
@@ -444,19 +451,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Cancels a batch (or every open batch of this backend when `id` is `None`); returns the
-    /// batches asked to cancel with their new status. The next run collects what they
-    /// answered and retries the rest.
-    pub async fn cancel(&mut self, id: Option<&str>) -> Result<Vec<Pending>, BatchError> {
-        let targets: Vec<String> = match id {
-            Some(id) => vec![
-                self.store
-                    .find(id)
-                    .map(|r| r.intent.clone())
-                    .ok_or_else(|| BatchError::Invalid(format!("no recorded batch {id:?}")))?,
-            ],
-            None => self.open_intents(),
-        };
+    /// Cancels the batches of the recorded `intents`; returns them with their new status. The
+    /// next run collects what they answered and retries the rest.
+    pub async fn cancel(&mut self, intents: &[String]) -> Result<Vec<Pending>, BatchError> {
+        let targets = intents.to_vec();
         let mut out = Vec::new();
         for intent in targets {
             let record = self.store.record(&intent).expect("listed").clone();

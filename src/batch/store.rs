@@ -113,7 +113,9 @@ pub struct MapLine {
 impl MapLine {
     /// The memory keys of the segments.
     pub fn keys(&self) -> impl Iterator<Item = CacheKey> + '_ {
-        self.segments.iter().filter_map(|(_, hex, _)| parse_key(hex))
+        self.segments
+            .iter()
+            .filter_map(|(_, hex, _)| parse_key(hex))
     }
 }
 
@@ -409,7 +411,8 @@ mod tests {
             .append(true)
             .open(&journal)
             .unwrap();
-        f.write_all(br#"{"op":"created","intent":"bt-1","bat"#).unwrap();
+        f.write_all(br#"{"op":"created","intent":"bt-1","bat"#)
+            .unwrap();
         drop(f);
         let mut store = Store::open(dir.path()).unwrap();
         let r = store.record("bt-1").unwrap();

@@ -72,7 +72,10 @@ enum BatchAction {
 fn limits(spec: &BackendSpec) -> Limits {
     let default = Limits::default();
     Limits {
-        max_requests: spec.batch_max_requests.unwrap_or(default.max_requests).max(1),
+        max_requests: spec
+            .batch_max_requests
+            .unwrap_or(default.max_requests)
+            .max(1),
         max_bytes: spec.batch_max_bytes.unwrap_or(default.max_bytes).max(1),
     }
 }
@@ -223,7 +226,9 @@ pub fn dry_run(
 ) -> Result<String> {
     let backend = openai(spec)?;
     let pending = match (job.cache, memory_dir) {
-        (Some(cache), Some(dir)) => Session::open(&backend, cache, dir, limits(spec))?.pending_keys()?,
+        (Some(cache), Some(dir)) => {
+            Session::open(&backend, cache, dir, limits(spec))?.pending_keys()?
+        }
         _ => Default::default(),
     };
     let plan = batch::dry_run(
@@ -239,7 +244,12 @@ pub fn dry_run(
     let discount = spec.batch_discount.unwrap_or(0.5);
     let cost = spec
         .cost(c.input_tokens, c.output_tokens)
-        .map(|full| format!(", estimated cost {:.4} at the batch price ({discount}× {full:.4})", full * discount))
+        .map(|full| {
+            format!(
+                ", estimated cost {:.4} at the batch price ({discount}× {full:.4})",
+                full * discount
+            )
+        })
         .unwrap_or_default();
     Ok(format!(
         "{} segments, {} cached, {} pending in batches, {} requests ({} segments) in {} batch file{} to {}, estimated tokens {} in / {} out{cost}\n",
@@ -306,7 +316,15 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             output,
             glossaries,
             batch_chars,
-        } => requests(&spec, &config, &dir, &files, &output, &glossaries, batch_chars),
+        } => requests(
+            &spec,
+            &config,
+            &dir,
+            &files,
+            &output,
+            &glossaries,
+            batch_chars,
+        ),
         BatchAction::Results { file } => results(&spec, &dir, &file),
     }
 }
@@ -320,7 +338,8 @@ fn list(dir: &Path, json: bool) -> Result<ExitCode> {
     } else if store.records().is_empty() {
         "no batches recorded\n".to_string()
     } else {
-        let mut text = String::from("batch\tlocal id\tbackend\tstatus\tdone/total\tsegments\tplanned\n");
+        let mut text =
+            String::from("batch\tlocal id\tbackend\tstatus\tdone/total\tsegments\tplanned\n");
         for r in store.records() {
             text.push_str(&format!(
                 "{}\t{}\t{}\t{}{}\t{}/{}\t{}\t{}\n",
@@ -328,7 +347,11 @@ fn list(dir: &Path, json: bool) -> Result<ExitCode> {
                 r.intent,
                 r.backend,
                 r.status,
-                if r.collected && r.status != "superseded" { " (collected)" } else { "" },
+                if r.collected && r.status != "superseded" {
+                    " (collected)"
+                } else {
+                    ""
+                },
                 r.completed + r.failed,
                 r.total,
                 r.segments,
@@ -411,10 +434,12 @@ fn cancel(spec: &BackendSpec, dir: &Path, id: Option<&str>) -> Result<ExitCode> 
     let backend = openai(spec)?;
     let cache = Cache::open(dir)?;
     let mut session = Session::open(&backend, &cache, dir, limits(spec))?;
+    let intents = targets(&session.store, spec, id)?;
     let runtime = runtime()?;
-    let cancelled = runtime.block_on(session.cancel(id))?;
+    let cancelled = runtime.block_on(session.cancel(&intents))?;
     if cancelled.is_empty() {
         super::print_stdout("no pending batches\n")?;
+        return Ok(ExitCode::SUCCESS);
     }
     let mut text = String::new();
     for b in cancelled {
@@ -427,7 +452,9 @@ fn cancel(spec: &BackendSpec, dir: &Path, id: Option<&str>) -> Result<ExitCode> 
         ));
     }
     super::print_stdout(&text)?;
-    eprintln!("bitext: run the translate command again to collect what was answered; the rest is retried");
+    eprintln!(
+        "bitext: run the translate command again to collect what was answered; the rest is retried"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -263,14 +263,19 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     };
 
     if args.dry_run && args.batch_api {
-        let dir = cache.as_ref().map(|_| super::cache::cache_dir(args.cache.clone())).transpose()?;
+        let dir = cache
+            .as_ref()
+            .map(|_| super::cache::cache_dir(args.cache.clone()))
+            .transpose()?;
         let text = super::batch::dry_run(&spec, &job, &sources, dir.as_deref())?;
         super::print_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.batch_api && !args.dry_run {
         let dir = super::cache::cache_dir(args.cache.clone())?;
-        let wait = args.wait.then(|| std::time::Duration::from_secs_f64(args.poll));
+        let wait = args
+            .wait
+            .then(|| std::time::Duration::from_secs_f64(args.poll));
         match super::batch::before_translate(&spec, &job, &sources, &dir, wait)? {
             super::batch::Next::Interactive => {}
             super::batch::Next::Exit(code) => return Ok(code),

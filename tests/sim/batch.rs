@@ -145,7 +145,10 @@ pub(super) async fn route(shared: &Shared, request: &Request) -> Reply {
                 .iter()
                 .map(|(id, f)| file_object(id, f))
                 .collect();
-            Reply::json(200, &json!({"object": "list", "data": data, "has_more": false}))
+            Reply::json(
+                200,
+                &json!({"object": "list", "data": data, "has_more": false}),
+            )
         }
         ("GET", ["files", id, "content"]) => {
             let state = shared.batch.lock().unwrap();
@@ -167,13 +170,18 @@ pub(super) async fn route(shared: &Shared, request: &Request) -> Reply {
         ("GET", ["batches"]) => {
             let state = shared.batch.lock().unwrap();
             let data: Vec<Value> = state.batches.iter().rev().map(batch_object).collect();
-            Reply::json(200, &json!({"object": "list", "data": data, "has_more": false}))
+            Reply::json(
+                200,
+                &json!({"object": "list", "data": data, "has_more": false}),
+            )
         }
         ("GET", ["batches", id]) => poll(shared, id, &config),
         ("POST", ["batches", id, "cancel"]) => {
             let mut state = shared.batch.lock().unwrap();
             match state.batches.iter_mut().find(|b| b.id == *id) {
-                Some(b) if !matches!(b.status, "completed" | "failed" | "expired" | "cancelled") => {
+                Some(b)
+                    if !matches!(b.status, "completed" | "failed" | "expired" | "cancelled") =>
+                {
                     b.status = "cancelling";
                     b.fate = Some(Fate::Cancelled);
                     Reply::json(200, &batch_object(b))
@@ -219,8 +227,11 @@ fn batch_object(b: &Batch) -> Value {
     })
 }
 
+/// A form field: its file name (for a file) and content.
+type Field = (Option<String>, Vec<u8>);
+
 /// Reads a `multipart/form-data` body: the first line is the boundary.
-fn multipart(body: &[u8]) -> Result<HashMap<String, (Option<String>, Vec<u8>)>, String> {
+fn multipart(body: &[u8]) -> Result<HashMap<String, Field>, String> {
     let first = body
         .windows(2)
         .position(|w| w == b"\r\n")
@@ -247,7 +258,9 @@ fn multipart(body: &[u8]) -> Result<HashMap<String, (Option<String>, Vec<u8>)>, 
             let marker = format!("{name}=\"");
             head.find(&marker).and_then(|i| {
                 let start = i + marker.len();
-                head[start..].find('"').map(|j| head[start..start + j].to_string())
+                head[start..]
+                    .find('"')
+                    .map(|j| head[start..start + j].to_string())
             })
         };
         let name = attr("name").ok_or("part without a name")?;
@@ -398,11 +411,15 @@ fn create(shared: &Shared, body: &[u8], config: &BatchConfig, seed: u64) -> Repl
                        "response": {"status_code": 200, "request_id": request_id, "body": body}, "error": null})
                 .to_string()
             };
-            let junk = draw(seed, custom_id, attempt, "batch-junk");
-            if junk < config.junk_rate {
+            if draw(seed, custom_id, attempt, "batch-junk") < config.junk_rate {
+                // The three kinds in turn, so that a few junk lines show each.
+                let kind = state.stats.junk_lines % 3;
                 state.stats.junk_lines += 1;
-                match (junk / config.junk_rate * 3.0) as u32 {
-                    0 => outputs.push(line("bx-not-a-request-of-this-batch", completion(&translations))),
+                match kind {
+                    0 => outputs.push(line(
+                        "bx-not-a-request-of-this-batch",
+                        completion(&translations),
+                    )),
                     1 => {
                         // The same custom_id twice, the second with the segments' answers
                         // swapped: which is right cannot be told.
@@ -465,7 +482,11 @@ fn poll(shared: &Shared, id: &str, config: &BatchConfig) -> Reply {
     match b.fate {
         Some(Fate::Failed) => b.status = "failed",
         Some(fate @ (Fate::Expired | Fate::Cancelled)) if stopping => {
-            b.status = if fate == Fate::Expired { "expired" } else { "cancelled" };
+            b.status = if fate == Fate::Expired {
+                "expired"
+            } else {
+                "cancelled"
+            };
             b.outputs.truncate(half.max(b.done.min(b.outputs.len())));
             b.delivered.truncate(b.outputs.len());
         }

@@ -18,6 +18,7 @@
 #![allow(dead_code)]
 
 mod batch;
+#[allow(unused_imports)] // not every target that includes the server uses them
 pub use batch::{BatchConfig, BatchStats, Fate};
 
 use serde::{Deserialize, Serialize};
