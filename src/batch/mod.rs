@@ -403,9 +403,15 @@ impl<'a> Session<'a> {
     ) -> Result<Standing, BatchError> {
         const TRIES: usize = 2;
         let mut submitted = 0;
+        // Planning reads every article's memory entries: redone only when a batch was
+        // collected since (its misses may need a follow-up batch).
+        let mut planned_at: Option<usize> = None;
+        let mut counts = PlanCounts::default();
         loop {
             let mut running = self.advance(watch).await?;
-            let counts = {
+            let collected = self.store.records().iter().filter(|r| r.collected).count();
+            if planned_at != Some(collected) {
+                planned_at = Some(collected);
                 let pending = self.pending_keys()?;
                 let exhausted = self.exhausted_keys(TRIES)?;
                 let mut planner = Planner::new(self.backend, terms, options, Some(self.cache))
@@ -431,8 +437,8 @@ impl<'a> Session<'a> {
                     submitted += written.len();
                     running = self.advance(watch).await?;
                 }
-                planner.counts
-            };
+                counts = planner.counts;
+            }
             if running.is_empty() {
                 return Ok(Standing::Ready { counts });
             }
@@ -459,6 +465,23 @@ impl<'a> Session<'a> {
         for intent in targets {
             let record = self.store.record(&intent).expect("listed").clone();
             let Some(batch_id) = &record.batch_id else {
+                // Never created: nothing to ask the server; its segments are misses again.
+                self.store.append(Event::Collected {
+                    intent: intent.clone(),
+                    status: "cancelled".into(),
+                    stored: 0,
+                    failed: record.requests,
+                    note: Some("cancelled before it was sent".into()),
+                })?;
+                self.store.drop_requests(&intent);
+                out.push(Pending {
+                    intent,
+                    batch_id: None,
+                    status: "cancelled".into(),
+                    total: record.requests as u64,
+                    completed: 0,
+                    failed: 0,
+                });
                 continue;
             };
             let batch = self.client.cancel(batch_id).await?;

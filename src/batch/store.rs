@@ -150,24 +150,32 @@ impl Store {
             index: HashMap::new(),
         };
         let path = store.journal_path();
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(store),
             Err(e) => return Err(BatchError::io(&path, e)),
         };
-        let lines: Vec<String> = BufReader::new(file)
-            .lines()
-            .collect::<Result<_, _>>()
-            .map_err(|e| BatchError::io(&path, e))?;
-        let last = lines.len();
+        let mut offset = 0;
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
         for (n, line) in lines.iter().enumerate() {
+            let start = offset;
+            offset += line.len();
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str::<Event>(line) {
                 Ok(event) => store.apply(event),
-                // A kill while the last event was written: that step did not happen.
-                Err(_) if n + 1 == last => {}
+                // A kill while the last event was written: that step did not happen. The torn
+                // line is cut off so the next event starts clean.
+                Err(_) if n + 1 == lines.len() => {
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .map_err(|e| BatchError::io(&path, e))?;
+                    file.set_len(start as u64)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|e| BatchError::io(&path, e))?;
+                }
                 Err(e) => {
                     return Err(BatchError::Journal {
                         path: path.display().to_string(),
@@ -222,15 +230,12 @@ impl Store {
         let fresh = !path.exists();
         let mut line = serde_json::to_string(&event).expect("an event always serialises");
         line.push('\n');
+        // A torn line of an earlier kill was cut off when the journal was opened.
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .map_err(|e| BatchError::io(&path, e))?;
-        // A torn line left by an earlier kill would swallow this one: start on a new line.
-        if !fresh && file.metadata().is_ok_and(|m| m.len() > 0) && !ends_with_newline(&path) {
-            line.insert(0, '\n');
-        }
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_data())
             .map_err(|e| BatchError::io(&path, e))?;
@@ -355,18 +360,6 @@ impl Store {
     pub fn drop_requests(&self, intent: &str) {
         let _ = std::fs::remove_file(self.requests_path(intent));
     }
-}
-
-fn ends_with_newline(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return true;
-    };
-    if file.seek(SeekFrom::End(-1)).is_err() {
-        return true;
-    }
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last).is_err() || last[0] == b'\n'
 }
 
 /// Makes a new directory entry durable (best effort; not every platform can open a folder).

@@ -522,3 +522,95 @@ fn batch_list_status_cancel_and_dry_run() {
     assert!(stderr.contains("cancelled"), "{stderr}");
     check_outputs(&files, &out);
 }
+
+/// Article `k`: the sample with every number changed (each run of ASCII digits `n` becomes
+/// `n + k`), so the sentences with numbers differ between articles and the rest recur.
+fn with_numbers(sample: &str, k: u64) -> String {
+    let mut out = String::with_capacity(sample.len() + 64);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
+            let n: u64 = digits.parse().unwrap_or(0);
+            out.push_str(&(n + k).to_string());
+            digits.clear();
+        }
+    };
+    for c in sample.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// The planning benchmark of the issue: 10,000 articles into request lines on one core.
+///
+/// ```sh
+/// cargo test --release --test integration batch_plan_10k -- --ignored --nocapture
+/// ```
+///
+/// `BITEXT_BATCH_PLAN_ARTICLES` changes the count. Reports wall time and peak RSS
+/// (`/usr/bin/time`, under `taskset -c 0`).
+#[test]
+#[ignore]
+fn batch_plan_10k_articles() {
+    let count: u64 = std::env::var("BITEXT_BATCH_PLAN_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let sample = std::fs::read_to_string(crate::common::sample()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..count)
+        .map(|k| {
+            let path = dir.path().join(format!("a{k:06}.zh.md"));
+            std::fs::write(&path, with_numbers(&sample, k)).unwrap();
+            path
+        })
+        .collect();
+    let out = dir.path().join("requests.jsonl");
+    let rss = dir.path().join("rss");
+    let started = Instant::now();
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss)
+        .args(["taskset", "-c", "0", env!("CARGO_BIN_EXE_bitext"), "batch", "requests"])
+        .args(&files)
+        .arg("-o")
+        .arg(&out)
+        .args(["-b", "openai", "-g"])
+        .arg(glossary())
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("BITEXT_CONFIG")
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .current_dir(crate::common::root())
+        .output()
+        .unwrap();
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let peak_kb: u64 = std::fs::read_to_string(&rss)
+        .unwrap()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    let bytes = std::fs::metadata(&out).unwrap().len();
+    let lines = std::fs::read_to_string(&out).unwrap().lines().count();
+    eprintln!(
+        "planned {count} articles: {lines} request lines, {:.1} MB, {:.2}s wall on one core, peak RSS {:.1} MB; {}",
+        bytes as f64 / 1e6,
+        wall.as_secs_f64(),
+        peak_kb as f64 / 1024.0,
+        stderr.trim()
+    );
+    if !cfg!(debug_assertions) && count >= 10_000 {
+        assert!(wall < Duration::from_secs(10), "{wall:?}");
+    }
+}
