@@ -10,7 +10,8 @@
 //! version, source and target language, the source text and the glossary terms applied to the
 //! segment; any change to one of them is a miss.
 
-use crate::backend::{BackendInfo, TermPair, Usage};
+use crate::backend::{BackendInfo, Usage};
+use crate::model::TermPair;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -12,6 +12,7 @@
 use crate::backend::http::ApiKey;
 use crate::backend::openai::{self, ResponseFormat};
 use crate::backend::{deepl, libretranslate};
+use crate::text::line_col;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -421,16 +422,6 @@ impl BackendSpec {
         let (pi, po) = (self.price_input?, self.price_output?);
         Some((input_tokens as f64 * pi + output_tokens as f64 * po) / 1_000_000.0)
     }
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
 }
 
 impl Config {

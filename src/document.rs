@@ -6,6 +6,7 @@
 //! break are rejoined. Every block remembers the source lines it came from.
 
 use crate::model::BlockKind;
+use crate::text::{SENTENCE_MARKS, is_closer, is_han, line_col};
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -200,7 +201,7 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<(String, Encoding), Document
     if let Some(at) = text.find('\0') {
         // Only UTF-16 input gets here with a NUL: count the file's bytes (BOM + code units).
         let offset = 2 + text[..at].encode_utf16().count() * 2;
-        let (line, column) = line_column(&text, at);
+        let (line, column) = line_col(&text, at);
         return Err(DocumentError::Binary {
             name: name.into(),
             offset,
@@ -217,7 +218,7 @@ fn nul_error(name: &str, bytes: &[u8], offset: usize) -> DocumentError {
         return utf16_without_bom_error(name);
     }
     let before = String::from_utf8_lossy(&bytes[..offset]);
-    let (line, column) = line_column(&before, before.len());
+    let (line, column) = line_col(&before, before.len());
     DocumentError::Binary {
         name: name.into(),
         offset,
@@ -252,7 +253,7 @@ fn looks_like_utf16_without_bom(bytes: &[u8]) -> bool {
         for decoded in char::decode_utf16(utf16_units(bytes, little_endian)) {
             let Ok(c) = decoded else { return false };
             total += 1;
-            let cjk = matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}');
+            let cjk = is_han(c) || matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}');
             let ascii = c == '\n' || c == '\r' || c == '\t' || (' '..='~').contains(&c);
             if cjk || ascii {
                 plausible += 1;
@@ -277,7 +278,7 @@ fn decode_utf16(name: &str, bytes: &[u8], little_endian: bool) -> Result<String,
                 // Find the byte offset of the bad unit: count units consumed so far.
                 let consumed: usize = text.chars().map(char::len_utf16).sum();
                 let offset = 2 + consumed * 2;
-                let (line, column) = line_column(&text, text.len());
+                let (line, column) = line_col(&text, text.len());
                 return Err(DocumentError::Encoding {
                     name: name.into(),
                     offset,
@@ -318,7 +319,7 @@ fn encoding_error(
     what: &str,
 ) -> DocumentError {
     let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or("");
-    let (line, column) = line_column(valid, valid.len());
+    let (line, column) = line_col(valid, valid.len());
     let bad = bytes.get(valid_up_to).copied().unwrap_or(0);
     DocumentError::Encoding {
         name: name.into(),
@@ -327,14 +328,6 @@ fn encoding_error(
         column,
         detail: format!("{what}: byte 0x{bad:02X} is not valid here (and the file is not GB18030)"),
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 /// Reads decoded text into blocks. Never fails: every text has a (possibly empty) structure.
@@ -482,8 +475,6 @@ fn kind_of_text(text: &str) -> BlockKind {
     }
 }
 
-const SENTENCE_MARKS: [char; 5] = ['。', '！', '？', '!', '?'];
-
 /// Photo caption markers: `▲8月23日,…`, `图为…`.
 fn is_caption_start(text: &str) -> bool {
     text.starts_with(['▲', '△', '▼', '▽', '◀', '▶', '↑', '↓']) || text.starts_with("图为")
@@ -553,16 +544,22 @@ fn is_byline(text: &str) -> bool {
 /// Characters that end a paragraph: a sentence mark, a closing quote or bracket after one, an
 /// ellipsis, or a colon that leads into what follows.
 fn ends_complete(text: &str) -> bool {
-    let last = text.trim_end_matches(CLOSERS).chars().next_back();
+    let last = text
+        .trim_end_matches(is_paragraph_closer)
+        .chars()
+        .next_back();
     matches!(
         last,
         Some('。' | '！' | '？' | '!' | '?' | '…' | '：' | ':' | '.' | '⋯')
-    ) || text.ends_with(CLOSERS) && last.is_none()
+    ) || text.ends_with(is_paragraph_closer) && last.is_none()
         || ends_with_bare_closer(text)
 }
 
-/// Closing quotes and brackets (SEGMENTATION.md R2).
-pub(crate) const CLOSERS: [char; 9] = ['”', '’', '」', '』', '）', ')', '》', '"', '\''];
+/// Closing quotes and brackets (SEGMENTATION.md R2), and at a paragraph's end also the
+/// ASCII quotes (there they can only close).
+fn is_paragraph_closer(c: char) -> bool {
+    is_closer(c) || c == '"' || c == '\''
+}
 
 /// A paragraph ending with a closing quote without a mark (`…落到实处”`) is complete too:
 /// quotations end paragraphs.

@@ -5,7 +5,8 @@
 //! [`document`] reads files into blocks, [`split`] cuts blocks into sentences, [`glossary`]
 //! loads, matches and checks terms, [`backend`] translates batches, [`pipeline`] runs a
 //! translation job, [`cache`] is the translation memory, [`align`] pairs an article with an
-//! existing translation, and [`export`] writes a [`Bitext`] in every format.
+//! existing translation, and [`export`] writes a [`Bitext`] in every format. [`text`] is the
+//! ground floor: the character classes and text helpers every stage shares.
 //!
 //! The library never prints: it returns values and typed errors; the `bitext` binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -21,6 +22,7 @@ pub mod glossary;
 pub mod model;
 pub mod pipeline;
 pub mod split;
+pub mod text;
 pub mod util;
 
 pub use model::{

@@ -5,6 +5,14 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A glossary term as it applies to one segment: the Chinese form and the English rendering
+/// to use there. The term planner makes them, backends send them, the checker verifies them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TermPair {
+    pub source: String,
+    pub target: String,
+}
+
 /// Kind of a block of the source article (SEGMENTATION.md B3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -528,13 +528,26 @@ async fn openai_probe_detects_an_ignored_schema() {
 
 #[tokio::test]
 async fn openai_without_key_on_openai_com_is_a_config_error() {
-    let mut s = OpenAiSettings::new(openai::DEFAULT_BASE_URL, "gpt-4o-mini");
-    s.api_key = None;
-    let err = OpenAiBackend::new(s).unwrap_err();
+    // The key rule lives in the registry: a run refuses, a plan (`--dry-run`) builds.
+    let config = Config::default();
+    let spec = config
+        .resolve(
+            Some("openai"),
+            &Env::from_pairs::<&str, &str>([]),
+            &Overrides::default(),
+        )
+        .unwrap();
+    let Err(err) = registry::from_spec(&spec, &[]) else {
+        panic!("built without a key")
+    };
     assert_eq!(
         err.to_string(),
         "openai: configuration: missing API key; set OPENAI_API_KEY"
     );
+    let Ok(plan) = registry::for_plan(&spec, &[]) else {
+        panic!("a plan needs no key")
+    };
+    assert_eq!(plan.info().name, "openai");
     let err = OpenAiBackend::new(OpenAiSettings::new("localhost:11434", "m")).unwrap_err();
     assert!(matches!(err, BackendError::Config { .. }), "{err}");
 }

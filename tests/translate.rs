@@ -87,7 +87,7 @@ impl Scripted {
 }
 
 fn is_han(c: char) -> bool {
-    bitext::pipeline::qa::is_han(c)
+    bitext::text::is_han(c)
 }
 
 fn bad(detail: &str) -> BackendError {
@@ -1249,6 +1249,46 @@ fn cli_dry_run_needs_no_key_and_sends_nothing() {
             .unwrap()
             .contains(", estimated cost 0.00"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn cli_dry_run_of_a_key_backend_needs_no_key() {
+    // DeepL always needs a key to send; a plan sends nothing, so it must not ask for one.
+    let dir = tempfile::tempdir().unwrap();
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "deepl",
+        ])
+        .args(["--dry-run", "--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" requests to deepl "), "{stdout}");
+    // The real run still refuses before reading anything.
+    let output = common::bitext()
+        .args([
+            "translate",
+            "samples/smart-china-expo-2021.zh.md",
+            "-b",
+            "deepl",
+        ])
+        .args(["--cache"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("missing API key; set DEEPL_AUTH_KEY")
     );
 }
 

@@ -7,6 +7,7 @@
 //! an English stem is matched when some word of the Chinese side glosses to it. Words carry an
 //! IDF weight computed over the document, so frequent words count little.
 
+use crate::text::{fold_width, fold_width_char, is_han};
 use std::collections::HashMap;
 
 /// A Chinese→English dictionary: a word segmenter and the English senses of a word.
@@ -555,7 +556,7 @@ pub fn english_tokens(text: &str, out: &mut Vec<String>) {
     };
     let mut digits = false;
     for c in text.chars() {
-        let c = fold_width(c);
+        let c = fold_width_char(c).unwrap_or(c);
         if c.is_ascii_alphabetic() {
             if digits {
                 flush(&mut word, out);
@@ -583,18 +584,6 @@ pub fn english_tokens(text: &str, out: &mut Vec<String>) {
         word.pop();
     }
     flush(&mut word, out);
-}
-
-/// Full-width ASCII forms to ASCII.
-fn fold_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
 }
 
 /// Number of characters that carry length (letters, digits, Han), for the length model.
@@ -746,7 +735,7 @@ fn segment_plain(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices() {
-        let c2 = fold_width(c);
+        let c2 = fold_width_char(c).unwrap_or(c);
         if c2.is_ascii_alphanumeric() {
             if start.is_none() {
                 start = Some(i);
@@ -1072,7 +1061,7 @@ fn gloss_word(
     scratch: &mut Vec<String>,
 ) -> Vec<u32> {
     scratch.clear();
-    let folded: String = word.chars().map(fold_width).collect();
+    let folded = fold_width(word);
     if folded.chars().any(|c| c.is_ascii_alphanumeric()) {
         english_tokens(&folded, scratch);
     } else if !word.chars().any(is_han) {

@@ -122,7 +122,7 @@ pub fn glossary_entries(terms: &[TermPair]) -> (String, String) {
 pub struct DeeplBackend {
     settings: DeeplSettings,
     base_url: String,
-    key: ApiKey,
+    key: Option<ApiKey>,
     client: reqwest::Client,
     /// Glossary name → id, filled by the first batch that needs it (the lock also keeps
     /// concurrent batches from creating the same glossary twice).
@@ -166,17 +166,13 @@ struct GlossaryInfo {
 impl DeeplBackend {
     pub fn new(settings: DeeplSettings) -> Result<DeeplBackend, BackendError> {
         let name = settings.name.clone();
-        let key = settings
-            .api_key
-            .clone()
-            .ok_or_else(|| BackendError::Config {
-                backend: name.clone(),
-                detail: format!("missing API key; set {}", settings.key_setting),
-            })?;
+        // Whether the key is required is the registry's rule (`BackendSpec::status`); a
+        // client built for a plan has none and sends nothing.
+        let key = settings.api_key.clone();
         let base = settings
             .base_url
             .clone()
-            .unwrap_or_else(|| default_url(&key).to_string());
+            .unwrap_or_else(|| key.as_ref().map_or(PRO_URL, default_url).to_string());
         let base_url = http::base_url(&name, &base, "base_url / DEEPL_SERVER_URL")?;
         let variant = settings.target_variant.to_ascii_uppercase();
         if !matches!(variant.as_str(), "EN-US" | "EN-GB") {
@@ -215,7 +211,7 @@ impl DeeplBackend {
         http::classify_status(Failure {
             backend: &self.settings.name,
             key_setting: &self.settings.key_setting,
-            key: Some(&self.key),
+            key: self.key.as_ref(),
             status,
             retry_after: http::retry_after(headers),
             body,
@@ -225,10 +221,13 @@ impl DeeplBackend {
     }
 
     fn auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        request.header(
-            reqwest::header::AUTHORIZATION,
-            format!("DeepL-Auth-Key {}", self.key.expose()),
-        )
+        match &self.key {
+            Some(key) => request.header(
+                reqwest::header::AUTHORIZATION,
+                format!("DeepL-Auth-Key {}", key.expose()),
+            ),
+            None => request,
+        }
     }
 
     /// The id of the DeepL glossary for `terms`: from memory, else from the server's list,
@@ -246,7 +245,7 @@ impl DeeplBackend {
             return Ok(Some(id.clone()));
         }
         let s = &self.settings;
-        let key = Some(&self.key);
+        let key = self.key.as_ref();
         let request = self.auth(self.client.get(format!("{}/v2/glossaries", self.base_url)));
         let (status, headers, body) = http::send(&s.name, request, key, s.timeout).await?;
         if !(200..300).contains(&status) {
@@ -376,7 +375,7 @@ impl Backend for DeeplBackend {
             .auth(self.client.post(format!("{}/v2/translate", self.base_url)))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes);
-        let key = Some(&self.key);
+        let key = self.key.as_ref();
         let (status, headers, text) = http::send(&s.name, request, key, s.timeout).await?;
         if !(200..300).contains(&status) {
             return Err(self.failure(status, &headers, &text));
@@ -458,7 +457,8 @@ mod tests {
         assert_eq!(default_url(&ApiKey::new("abc").unwrap()), PRO_URL);
         let backend = DeeplBackend::new(DeeplSettings::new(ApiKey::new("k:fx"))).unwrap();
         assert_eq!(backend.base_url(), FREE_URL);
-        let missing = DeeplBackend::new(DeeplSettings::new(None)).unwrap_err();
-        assert!(missing.to_string().contains("DEEPL_AUTH_KEY"), "{missing}");
+        // Without a key (a plan): the pro host; whether a key is required is the registry's.
+        let keyless = DeeplBackend::new(DeeplSettings::new(None)).unwrap();
+        assert_eq!(keyless.base_url(), PRO_URL);
     }
 }

@@ -70,12 +70,7 @@ pub fn redact(text: &str, key: Option<&ApiKey>) -> String {
 pub fn excerpt(text: &str, key: Option<&ApiKey>, max: usize) -> String {
     let redacted = redact(text, key);
     let collapsed: String = redacted.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= max {
-        collapsed
-    } else {
-        let cut: String = collapsed.chars().take(max).collect();
-        format!("{cut}…")
-    }
+    crate::text::truncate(&collapsed, max).into_owned()
 }
 
 /// Builds the reqwest client every backend uses: a total timeout per request, a shorter

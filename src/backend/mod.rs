@@ -14,12 +14,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// A glossary term that applies to an item: the source form and the rendering to use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TermPair {
-    pub source: String,
-    pub target: String,
-}
+/// Terms travel with items; the type is data-model vocabulary, re-exported for clients.
+pub use crate::model::TermPair;
 
 /// Context that helps a backend translate an item (sent where the protocol allows).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,7 +165,8 @@ impl fmt::Debug for OpenAiBackend {
 }
 
 impl OpenAiBackend {
-    /// Checks the settings (URL, key for api.openai.com) and builds the client.
+    /// Checks the settings (URL, model) and builds the client. Whether a key is required is
+    /// the registry's rule (`BackendSpec::status`), not the client's.
     pub fn new(mut settings: OpenAiSettings) -> Result<OpenAiBackend, BackendError> {
         let name = settings.name.clone();
         settings.base_url =
@@ -174,19 +175,6 @@ impl OpenAiBackend {
             return Err(BackendError::Config {
                 backend: name,
                 detail: "no model set; set model in bitext.toml or pass --model".into(),
-            });
-        }
-        let official = reqwest::Url::parse(&settings.base_url)
-            .ok()
-            .and_then(|u| {
-                u.host_str()
-                    .map(|h| h.eq_ignore_ascii_case("api.openai.com"))
-            })
-            .unwrap_or(false);
-        if official && settings.api_key.is_none() {
-            return Err(BackendError::Config {
-                backend: name,
-                detail: format!("missing API key; set {}", settings.key_setting),
             });
         }
         let client = http::client(&name, settings.timeout)?;

@@ -47,10 +47,28 @@ pub fn build_with(
     from_spec(&spec, glossary)
 }
 
-/// Builds the client for resolved settings.
+/// Builds the client for resolved settings, refusing one that cannot work (a required key
+/// missing, a setting invalid).
 pub fn from_spec(
     spec: &BackendSpec,
     glossary: &[TermPair],
+) -> Result<Arc<dyn Backend>, BackendError> {
+    build_client(spec, glossary, true)
+}
+
+/// Builds the client for a plan (`--dry-run`): it sends nothing, so a missing key is no
+/// obstacle; invalid settings still are.
+pub fn for_plan(
+    spec: &BackendSpec,
+    glossary: &[TermPair],
+) -> Result<Arc<dyn Backend>, BackendError> {
+    build_client(spec, glossary, false)
+}
+
+fn build_client(
+    spec: &BackendSpec,
+    glossary: &[TermPair],
+    needs_key: bool,
 ) -> Result<Arc<dyn Backend>, BackendError> {
     let config_error = |detail: String| BackendError::Config {
         backend: spec.name.clone(),
@@ -58,7 +76,10 @@ pub fn from_spec(
     };
     match spec.status() {
         Status::Ready => {}
-        Status::MissingKey(var) => return Err(config_error(format!("missing API key; set {var}"))),
+        Status::MissingKey(var) if needs_key => {
+            return Err(config_error(format!("missing API key; set {var}")));
+        }
+        Status::MissingKey(_) => {}
         Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
     }
     let key_setting = spec
@@ -111,7 +132,11 @@ pub fn from_spec(
 
 /// The OpenAI-compatible client of `spec` as its own type: the Batch API ([`crate::batch`])
 /// builds its request lines and reads its answers with this client's prompt and parser.
-pub fn openai_from_spec(spec: &BackendSpec) -> Result<OpenAiBackend, BackendError> {
+/// `needs_key`: false when nothing will be sent (a plan, an offline request file).
+pub fn openai_from_spec(
+    spec: &BackendSpec,
+    needs_key: bool,
+) -> Result<OpenAiBackend, BackendError> {
     let config_error = |detail: String| BackendError::Config {
         backend: spec.name.clone(),
         detail,
@@ -123,7 +148,10 @@ pub fn openai_from_spec(spec: &BackendSpec) -> Result<OpenAiBackend, BackendErro
     }
     match spec.status() {
         Status::Ready => {}
-        Status::MissingKey(var) => return Err(config_error(format!("missing API key; set {var}"))),
+        Status::MissingKey(var) if needs_key => {
+            return Err(config_error(format!("missing API key; set {var}")));
+        }
+        Status::MissingKey(_) => {}
         Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
     }
     let key_setting = spec

@@ -2,7 +2,6 @@
 //! `bitext translate --batch-api [--wait] [--poll SECS]` (docs/batch.md).
 
 use anyhow::{Context, Result, bail};
-use bitext::backend::TermPair;
 use bitext::backend::openai::OpenAiBackend;
 use bitext::backend::registry;
 use bitext::batch::{self, Limits, Session, Standing, Store, Watch};
@@ -81,7 +80,8 @@ fn limits(spec: &BackendSpec) -> Limits {
 }
 
 /// The OpenAI-compatible client of `spec`, or why the Batch API cannot be used with it.
-fn openai(spec: &BackendSpec) -> Result<OpenAiBackend> {
+/// `sends`: whether it will contact the server (then a required key must be set).
+fn openai(spec: &BackendSpec, sends: bool) -> Result<OpenAiBackend> {
     if spec.kind != bitext::config::Kind::OpenAi {
         bail!(
             "the Batch API needs an OpenAI-compatible backend (kind = \"openai\"); {} is {:?}",
@@ -89,7 +89,7 @@ fn openai(spec: &BackendSpec) -> Result<OpenAiBackend> {
             spec.kind
         );
     }
-    Ok(registry::openai_from_spec(spec)?)
+    Ok(registry::openai_from_spec(spec, sends)?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -156,7 +156,7 @@ pub fn before_translate(
     memory_dir: &Path,
     wait: Option<Duration>,
 ) -> Result<Next> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, true)?;
     let cache = job
         .cache
         .context("--batch-api records its batches in the translation memory; drop --no-cache")?;
@@ -224,7 +224,7 @@ pub fn dry_run(
     sources: &[Source],
     memory_dir: Option<&Path>,
 ) -> Result<String> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, false)?;
     let pending = match (job.cache, memory_dir) {
         (Some(cache), Some(dir)) => {
             Session::open(&backend, cache, dir, limits(spec))?.pending_keys()?
@@ -266,26 +266,19 @@ pub fn dry_run(
     ))
 }
 
-/// The glossary terms policy and the whole glossary as pairs, as `translate` loads them.
-fn load_terms(config: &Config, glossaries: &[PathBuf]) -> Result<(Box<dyn Terms>, Vec<TermPair>)> {
+/// The glossary terms policy, from `-g` files or the config's `glossary`, as `translate`
+/// loads it (the memory keys include the terms).
+fn load_terms(config: &Config, glossaries: &[PathBuf]) -> Result<Box<dyn Terms>> {
     let paths = if glossaries.is_empty() {
-        config.glossary.clone()
+        &config.glossary[..]
     } else {
-        glossaries.to_vec()
+        glossaries
     };
-    if paths.is_empty() {
-        return Ok((Box::new(NoTerms), Vec::new()));
-    }
-    let glossary = Glossary::load_layered(&paths)?;
-    let whole = glossary
-        .terms
-        .iter()
-        .map(|t| TermPair {
-            source: t.source.clone(),
-            target: t.rendering(false).to_string(),
-        })
-        .collect();
-    Ok((Box::new(GlossaryTerms::new(glossary)), whole))
+    Ok(if paths.is_empty() {
+        Box::new(NoTerms)
+    } else {
+        Box::new(GlossaryTerms::new(Glossary::load_layered(paths)?))
+    })
 }
 
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
@@ -297,16 +290,8 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         ..Overrides::default()
     };
     let (name, _) = config.default_name(&env, &overrides);
-    let mut spec = config.resolve(Some(&name), &env, &overrides)?;
+    let spec = config.resolve(Some(&name), &env, &overrides)?;
     let dir = super::cache::cache_dir(args.cache.clone())?;
-    let offline = matches!(
-        args.action,
-        BatchAction::List { .. } | BatchAction::Requests { .. } | BatchAction::Results { .. }
-    );
-    if offline && spec.key_required && spec.api_key.is_none() {
-        // Nothing is sent: a placeholder lets the client (and its memory keys) be built.
-        spec.api_key = bitext::backend::http::ApiKey::new("offline-sends-nothing");
-    }
     match args.action {
         BatchAction::List { json } => list(&dir, json),
         BatchAction::Status { id } => status(&spec, &dir, id.as_deref()),
@@ -384,7 +369,7 @@ fn targets(store: &Store, spec: &BackendSpec, id: Option<&str>) -> Result<Vec<St
 }
 
 fn status(spec: &BackendSpec, dir: &Path, id: Option<&str>) -> Result<ExitCode> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, true)?;
     let client = batch::BatchClient::new(&backend)?;
     let mut store = Store::open(dir)?;
     let intents = targets(&store, spec, id)?;
@@ -431,7 +416,7 @@ fn status(spec: &BackendSpec, dir: &Path, id: Option<&str>) -> Result<ExitCode> 
 }
 
 fn cancel(spec: &BackendSpec, dir: &Path, id: Option<&str>) -> Result<ExitCode> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, true)?;
     let cache = Cache::open(dir)?;
     let mut session = Session::open(&backend, &cache, dir, limits(spec))?;
     let intents = targets(&session.store, spec, id)?;
@@ -467,7 +452,7 @@ fn requests(
     glossaries: &[PathBuf],
     batch_chars: Option<u32>,
 ) -> Result<ExitCode> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, false)?;
     for file in files {
         if same_file(file, output) {
             bail!("{}: the output would overwrite an input", output.display());
@@ -475,7 +460,7 @@ fn requests(
     }
     bitext::util::check_writable(output)
         .with_context(|| format!("{}: cannot write output", output.display()))?;
-    let (terms, _) = load_terms(config, glossaries)?;
+    let terms = load_terms(config, glossaries)?;
     let cache = Cache::open(dir)?;
     let mut session = Session::open(&backend, &cache, dir, limits(spec))?;
     let options = Options {
@@ -533,7 +518,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn results(spec: &BackendSpec, dir: &Path, file: &Path) -> Result<ExitCode> {
-    let backend = openai(spec)?;
+    let backend = openai(spec, false)?;
     let cache = Cache::open(dir)?;
     let mut store = Store::open(dir)?;
     let collected = batch::collect_results(&backend, &cache, &mut store, file)?;

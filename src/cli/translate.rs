@@ -7,17 +7,21 @@
 //! 130 interrupted (Ctrl-C; everything answered is in the cache).
 
 use anyhow::{Context, Result, bail};
-use bitext::backend::{Backend, TermPair, registry};
+use bitext::backend::{Backend, registry};
 use bitext::cache::Cache;
-use bitext::config::{Config, DefaultSource, Env, Overrides};
-use bitext::export::{self, Format};
+use bitext::config::{BackendSpec, Config, DefaultSource, Env, Overrides};
+use bitext::export::{self, ExportOptions, Format};
 use bitext::glossary::Glossary;
-use bitext::pipeline::{self, GlossaryTerms, Job, NoTerms, Options, Progress, Source, Terms};
+use bitext::model::TermPair;
+use bitext::pipeline::{
+    self, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Source, Terms,
+};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct TranslateArgs {
@@ -88,7 +92,7 @@ fn parse_poll(text: &str) -> Result<f64, String> {
 }
 
 /// Where each bitext goes: `-o` or standard output (one input), or a file in `--out-dir`.
-enum Destination {
+pub enum Destination {
     /// `-o FILE` (written atomically) or standard output.
     Output,
     File(PathBuf),
@@ -168,160 +172,204 @@ impl Progress for Bar {
     }
 }
 
-pub fn run(args: TranslateArgs) -> Result<ExitCode> {
-    let env = Env::process();
-    let config = Config::load(args.config.as_deref(), &env)?;
-    let overrides = Overrides {
-        backend: args.backend.clone(),
-        model: args.model.clone(),
-        concurrency: args.concurrency.map(|n| n as usize),
-        rpm: args.rpm,
-        tpm: args.tpm,
-        ..Overrides::default()
-    };
-    let (backend_name, default_source) = config.default_name(&env, &overrides);
-    let glossary_paths = if args.glossaries.is_empty() {
-        config.glossary.clone()
-    } else {
-        args.glossaries.clone()
-    };
-    let glossary = if glossary_paths.is_empty() {
-        None
-    } else {
-        Some(Glossary::load_layered(&glossary_paths)?)
-    };
-    let terms: Box<dyn Terms> = match &glossary {
-        Some(g) => Box::new(GlossaryTerms::new(g.clone())),
-        None => Box::new(NoTerms),
-    };
-    let whole: Vec<TermPair> = glossary
-        .as_ref()
-        .map(|g| {
-            g.terms
-                .iter()
-                .map(|t| TermPair {
-                    source: t.source.clone(),
-                    target: t.rendering(false).to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut spec = config.resolve(Some(&backend_name), &env, &overrides)?;
-    if args.dry_run && spec.key_required() && spec.api_key.is_none() {
-        // A plan sends nothing: a placeholder lets the client (and its cache keys) be built.
-        spec.api_key = bitext::backend::http::ApiKey::new("dry-run-sends-nothing");
+/// Everything `translate` will do, resolved from the arguments and the config before anything
+/// is read or sent (ripgrep's `HiArgs::from_low_args` model): the run functions only read it.
+/// A new flag adds a field here and one line in [`Plan::from_args`].
+pub struct Plan {
+    pub inputs: Vec<PathBuf>,
+    pub output: super::export::OutputArgs,
+    pub destinations: Vec<Destination>,
+    pub format: Format,
+    pub export_options: ExportOptions,
+    /// The backend's settings, all sources merged.
+    pub spec: BackendSpec,
+    /// Where the backend's name came from (a fallback to `gloss` gets a note).
+    pub default_source: DefaultSource,
+    pub glossary: Option<Glossary>,
+    /// The translation memory's folder; `None` for `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
+    pub options: Options,
+    pub dry_run: bool,
+    pub strict: bool,
+    /// `--batch-api`: through the backend's Batch API (docs/batch.md).
+    pub batch_api: bool,
+    /// `--wait`: poll the batches at this interval instead of exiting after submitting.
+    pub wait: Option<std::time::Duration>,
+}
+
+impl Plan {
+    /// Resolves the arguments against the config and environment. Checks what can be checked
+    /// before any work: the format, the destinations, and that they can be written.
+    pub fn from_args(args: TranslateArgs, env: &Env) -> Result<Plan> {
+        let config = Config::load(args.config.as_deref(), env)?;
+        let overrides = Overrides {
+            backend: args.backend.clone(),
+            model: args.model.clone(),
+            concurrency: args.concurrency.map(|n| n as usize),
+            rpm: args.rpm,
+            tpm: args.tpm,
+            ..Overrides::default()
+        };
+        let (backend_name, default_source) = config.default_name(env, &overrides);
+        let spec = config.resolve(Some(&backend_name), env, &overrides)?;
+        let glossary_paths = if args.glossaries.is_empty() {
+            config.glossary.clone()
+        } else {
+            args.glossaries.clone()
+        };
+        let glossary = if glossary_paths.is_empty() {
+            None
+        } else {
+            Some(Glossary::load_layered(&glossary_paths)?)
+        };
+        let format = args.out.resolve_format(Some(Format::Json))?;
+        let export_options = args.out.options()?;
+        let destinations = destinations(&args, format)?;
+        let cache_dir = if args.no_cache {
+            None
+        } else {
+            Some(super::cache::cache_dir(args.cache.clone())?)
+        };
+        let options = Options {
+            concurrency: spec.concurrency,
+            batch_chars: args.batch_chars.map_or(0, |n| n as usize),
+            rpm: spec.rpm,
+            tpm: spec.tpm,
+            ..Options::default()
+        };
+        let plan = Plan {
+            inputs: args.files,
+            output: args.out,
+            destinations,
+            format,
+            export_options,
+            spec,
+            default_source,
+            glossary,
+            cache_dir,
+            options,
+            dry_run: args.dry_run,
+            strict: args.strict,
+            batch_api: args.batch_api,
+            wait: args
+                .wait
+                .then(|| std::time::Duration::from_secs_f64(args.poll)),
+        };
+        plan.check_writable()?;
+        Ok(plan)
     }
-    let backend = registry::from_spec(&spec, &whole)?;
-    if default_source == DefaultSource::Fallback && !args.dry_run {
+
+    /// Refuses an unwritable output now, before any request is paid for.
+    fn check_writable(&self) -> Result<()> {
+        let files = self.destinations.iter().filter_map(|d| match d {
+            Destination::File(path) => Some(path.as_path()),
+            Destination::Output => None,
+        });
+        let output = self
+            .output
+            .output
+            .as_deref()
+            .filter(|_| !self.output.to_stdout());
+        for path in files.chain(output) {
+            bitext::util::check_writable(path)
+                .with_context(|| format!("{}: cannot write output", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The whole glossary as pairs (DeepL uploads it as its own glossary).
+    fn glossary_pairs(&self) -> Vec<TermPair> {
+        self.glossary
+            .as_ref()
+            .map(|g| {
+                g.terms
+                    .iter()
+                    .map(|t| TermPair {
+                        source: t.source.clone(),
+                        target: t.rendering(false).to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The backend client. A dry run sends nothing, so it needs no key: the client is built
+    /// for planning (its name, limits and memory keys) even when the key is missing.
+    fn backend(&self) -> Result<Arc<dyn Backend>> {
+        let pairs = self.glossary_pairs();
+        Ok(if self.dry_run {
+            registry::for_plan(&self.spec, &pairs)?
+        } else {
+            registry::from_spec(&self.spec, &pairs)?
+        })
+    }
+
+    fn terms(&self) -> Box<dyn Terms> {
+        match &self.glossary {
+            Some(g) => Box::new(GlossaryTerms::new(g.clone())),
+            None => Box::new(NoTerms),
+        }
+    }
+
+    fn cache(&self) -> Result<Option<Cache>> {
+        Ok(match &self.cache_dir {
+            Some(dir) => Some(Cache::open(dir)?),
+            None => None,
+        })
+    }
+}
+
+/// Reads and splits every input.
+fn read_sources(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+    inputs
+        .iter()
+        .map(|file| Ok(Source::from_document(&bitext::document::read_path(file)?)))
+        .collect()
+}
+
+pub fn run(args: TranslateArgs) -> Result<ExitCode> {
+    let plan = Plan::from_args(args, &Env::process())?;
+    let backend = plan.backend()?;
+    if plan.default_source == DefaultSource::Fallback && !plan.dry_run {
         eprintln!(
             "bitext: note: using the offline `gloss` backend (rough glosses); for real \
              translations set OPENAI_API_KEY or DEEPL_AUTH_KEY and pass -b NAME, or set \
              default_backend in bitext.toml (see docs/backends.md)"
         );
     }
-
-    let format = args.out.resolve_format(Some(Format::Json))?;
-    let export_options = args.out.options()?;
-    let destinations = destinations(&args, format)?;
-    // Refuse an unwritable output now, before any request is paid for.
-    let files = destinations.iter().filter_map(|d| match d {
-        Destination::File(path) => Some(path.as_path()),
-        Destination::Output => None,
-    });
-    let output = args.out.output.as_deref().filter(|_| !args.out.to_stdout());
-    for path in files.chain(output) {
-        bitext::util::check_writable(path)
-            .with_context(|| format!("{}: cannot write output", path.display()))?;
-    }
-    let mut sources = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        let document = bitext::document::read_path(file)?;
-        sources.push(Source::from_document(&document));
-    }
-    let cache = if args.no_cache {
-        None
-    } else {
-        Some(Cache::open(&super::cache::cache_dir(args.cache.clone())?)?)
-    };
+    let sources = read_sources(&plan.inputs)?;
+    let terms = plan.terms();
+    let cache = plan.cache()?;
     if let Some(cache) = &cache {
         remember_probe_verdicts(cache)?;
     }
-    let options = Options {
-        concurrency: spec.concurrency,
-        batch_chars: args.batch_chars.map_or(0, |n| n as usize),
-        rpm: spec.rpm,
-        tpm: spec.tpm,
-        ..Options::default()
-    };
     let bar = Bar::new();
     let job = Job {
-        backend: backend.as_ref() as &dyn Backend,
+        backend: backend.as_ref(),
         terms: terms.as_ref(),
         cache: cache.as_ref(),
-        options,
+        options: plan.options.clone(),
         progress: &bar,
     };
-
-    if args.dry_run && args.batch_api {
-        let dir = cache
-            .as_ref()
-            .map(|_| super::cache::cache_dir(args.cache.clone()))
-            .transpose()?;
-        let text = super::batch::dry_run(&spec, &job, &sources, dir.as_deref())?;
+    if plan.dry_run && plan.batch_api {
+        let text = super::batch::dry_run(&plan.spec, &job, &sources, plan.cache_dir.as_deref())?;
         super::print_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if args.batch_api && !args.dry_run {
-        let dir = super::cache::cache_dir(args.cache.clone())?;
-        let wait = args
-            .wait
-            .then(|| std::time::Duration::from_secs_f64(args.poll));
-        match super::batch::before_translate(&spec, &job, &sources, &dir, wait)? {
+    if plan.dry_run {
+        super::print_stdout(&dry_run_text(&plan, &job, &sources)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.batch_api {
+        let dir = plan.cache_dir.as_deref().context(
+            "--batch-api records its batches in the translation memory; drop --no-cache",
+        )?;
+        match super::batch::before_translate(&plan.spec, &job, &sources, dir, plan.wait)? {
             super::batch::Next::Interactive => {}
             super::batch::Next::Exit(code) => return Ok(code),
         }
     }
-
-    if args.dry_run {
-        let plan = pipeline::run::plan_job(&job, &sources)?;
-        let cost = spec
-            .cost(plan.input_tokens, plan.output_tokens)
-            .map(|c| format!(", estimated cost {c:.4}"))
-            .unwrap_or_default();
-        let mut text = format!(
-            "{} segments, {} cached, {} requests to {} ({} repairs), estimated tokens {} in / {} out{cost}\n",
-            plan.segments,
-            plan.cached,
-            plan.requests(),
-            backend.info().name,
-            plan.repairs,
-            plan.input_tokens,
-            plan.output_tokens,
-        );
-        for batch in &plan.batches {
-            let first = batch.ids.first().map_or("", String::as_str);
-            let last = batch.ids.last().map_or("", String::as_str);
-            text.push_str(&format!(
-                "  {}: {first}..{last} ({} segments, {} chars)\n",
-                batch.source,
-                batch.ids.len(),
-                batch.chars
-            ));
-        }
-        super::print_stdout(&text)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let result = runtime.block_on(async {
-        tokio::select! {
-            result = pipeline::run(&job, &sources) => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
+    let result = run_interruptible(&job, &sources)?;
     bar.bar.finish_and_clear();
     if let Some(cache) = &cache {
         save_probe_verdicts(cache)?;
@@ -341,29 +389,87 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         }
         Some(Ok(outcome)) => outcome,
     };
-    for (bitext, destination) in outcome.bitexts.iter().zip(&destinations) {
+    write_outputs(&plan, &outcome)?;
+    eprintln!("bitext: {}", outcome.report);
+    Ok(exit_code(&plan, &outcome.report))
+}
+
+/// The `--dry-run` listing: totals, then one line per request.
+fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Source]) -> Result<String> {
+    let planned = pipeline::run::plan_job(job, sources)?;
+    let cost = plan
+        .spec
+        .cost(planned.input_tokens, planned.output_tokens)
+        .map(|c| format!(", estimated cost {c:.4}"))
+        .unwrap_or_default();
+    let mut text = format!(
+        "{} segments, {} cached, {} requests to {} ({} repairs), estimated tokens {} in / {} out{cost}\n",
+        planned.segments,
+        planned.cached,
+        planned.requests(),
+        job.backend.info().name,
+        planned.repairs,
+        planned.input_tokens,
+        planned.output_tokens,
+    );
+    for batch in &planned.batches {
+        let first = batch.ids.first().map_or("", String::as_str);
+        let last = batch.ids.last().map_or("", String::as_str);
+        text.push_str(&format!(
+            "  {}: {first}..{last} ({} segments, {} chars)\n",
+            batch.source,
+            batch.ids.len(),
+            batch.chars
+        ));
+    }
+    Ok(text)
+}
+
+/// Runs the job until it ends or Ctrl-C (`None`).
+fn run_interruptible(
+    job: &Job<'_>,
+    sources: &[Source],
+) -> Result<Option<Result<Outcome, pipeline::PipelineError>>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(async {
+        tokio::select! {
+            result = pipeline::run(job, sources) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    }))
+}
+
+/// Writes each bitext to its destination.
+fn write_outputs(plan: &Plan, outcome: &Outcome) -> Result<()> {
+    for (bitext, destination) in outcome.bitexts.iter().zip(&plan.destinations) {
         match destination {
             Destination::Output => {
-                args.out.write(bitext, Some(Format::Json))?;
+                plan.output.write(bitext, Some(Format::Json))?;
             }
             Destination::File(path) => {
-                let text = export::render(bitext, format, &export_options)?;
+                let text = export::render(bitext, plan.format, &plan.export_options)?;
                 bitext::util::atomic_write(path, text.as_bytes())
                     .with_context(|| format!("{}: cannot write output", path.display()))?;
             }
         }
     }
-    let report = &outcome.report;
-    eprintln!("bitext: {report}");
+    Ok(())
+}
+
+/// 1 when segments failed, or with `--strict` when violations or QA errors remain.
+fn exit_code(plan: &Plan, report: &RunReport) -> ExitCode {
     if report.failed > 0 {
         eprintln!(
             "bitext: error: {} segment{} could not be translated (flagged `failed`); run again to retry them",
             report.failed,
             if report.failed == 1 { "" } else { "s" }
         );
-        return Ok(ExitCode::from(1));
+        return ExitCode::from(1);
     }
-    if args.strict && (report.violations > 0 || report.qa_errors > 0) {
+    if plan.strict && (report.violations > 0 || report.qa_errors > 0) {
         eprintln!(
             "bitext: --strict: {} glossary violation{} and {} QA error{} remain",
             report.violations,
@@ -371,9 +477,9 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
             report.qa_errors,
             if report.qa_errors == 1 { "" } else { "s" },
         );
-        return Ok(ExitCode::from(1));
+        return ExitCode::from(1);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 /// Prefix of the cache notes that hold OpenAI-compatible `response_format` probe verdicts,

@@ -1,7 +1,7 @@
 //! Checking renderings in the target: term plans before translation, annotations after.
 
 use super::{Glossary, Matcher, Term};
-use crate::backend::TermPair;
+use crate::model::TermPair;
 use crate::model::{Bitext, Flag, FlagCode, Severity, Span, TermHit};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -298,14 +298,6 @@ pub fn annotate_with(
     }
 }
 
-fn shorten(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
-
 /// Checks a bilingual document against a glossary: one violation per missing rendering (see
 /// [`annotate`]), in pair order.
 pub fn check(bitext: &Bitext, glossary: &Glossary) -> Vec<Violation> {
@@ -322,7 +314,7 @@ pub fn check(bitext: &Bitext, glossary: &Glossary) -> Vec<Violation> {
                 pair_id: pair.id.clone(),
                 term: flag.term.clone().unwrap_or_default(),
                 expected: flag.expected.clone().unwrap_or_default(),
-                context: shorten(&pair.target, 120),
+                context: crate::text::truncate(&pair.target, 120).into_owned(),
                 code: flag.code,
                 message: flag.message.clone(),
             });

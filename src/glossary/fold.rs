@@ -6,15 +6,14 @@
 
 use std::borrow::Cow;
 
-/// The folded form of one character, or `None` when it folds to itself.
+/// The folded form of one character, or `None` when it folds to itself: width folding
+/// ([`crate::text::fold_width_char`]), and for term matching also the dash variants.
 pub fn fold_char(c: char) -> Option<char> {
     match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
-        '\u{3000}' => Some(' '),
         // hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus
         '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
         | '\u{2212}' => Some('-'),
-        _ => None,
+        _ => crate::text::fold_width_char(c),
     }
 }
 

@@ -46,6 +46,7 @@ pub use interchange::{ExchangeFormat, export, import};
 pub use lint::{Finding, lint};
 pub use matcher::{Matcher, TermMatch};
 
+pub(crate) use crate::text::line_col;
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -140,18 +141,6 @@ impl GlossaryError {
             message: message.into(),
         }
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 /// Reads a glossary file's text, with clear messages for a missing file or a directory.

@@ -4,8 +4,8 @@
 //! The pipeline sees the glossary only through [`Terms`], so that it can run without one
 //! ([`NoTerms`]) and be tested with a stand-in.
 
-use crate::backend::TermPair;
 use crate::glossary::{self, Glossary, Matcher, RenderingCache};
+use crate::model::TermPair;
 use crate::{Bitext, Flag, FlagCode, Severity};
 
 /// A glossary as the pipeline uses it.

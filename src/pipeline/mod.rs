@@ -113,7 +113,7 @@ impl Progress for NoProgress {}
 pub fn estimate_tokens(text: &str) -> (u64, u64) {
     let (mut han, mut other) = (0u64, 0u64);
     for c in text.chars() {
-        if qa::is_han(c) {
+        if crate::text::is_han(c) {
             han += 1;
         } else {
             other += 1;

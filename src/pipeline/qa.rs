@@ -5,16 +5,10 @@
 //! Severities: `error` for what is surely wrong (missing number, untranslated, empty,
 //! identical), `warning` for what is merely suspicious (length ratio, repetition).
 
+use crate::text::{fold_width, is_han, truncate};
 use crate::{Flag, FlagCode, Severity};
 use regex::Regex;
 use std::sync::LazyLock;
-
-/// Whether `c` is a Han ideograph (CJK Unified Ideographs and extensions, compatibility
-/// ideographs).
-pub fn is_han(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
 
 /// Runs every check on one pair. `source_lang`/`target_lang` are BCP-47 tags.
 pub fn check(source: &str, target: &str, source_lang: &str, target_lang: &str) -> Vec<Flag> {
@@ -164,7 +158,7 @@ const ORDINALS: [&str; 21] = [
 /// ways: the same value (thousands separators ignored), the value scaled by 万/亿 into
 /// thousand/million/billion, a month name for `N月`, or a small number spelled out.
 pub fn missing_numbers(source: &str, target: &str) -> Vec<String> {
-    let source = fold_digits(source);
+    let source = fold_width(source);
     let target_lower = target.to_lowercase();
     let values: Vec<f64> = TARGET_NUMBER
         .find_iter(target)
@@ -223,17 +217,6 @@ fn is_grouped(digits: &str) -> bool {
     let mut parts = digits.split('.').next().unwrap_or("").split(',');
     let first = parts.next().unwrap_or("");
     !first.is_empty() && first.len() <= 3 && parts.all(|p| p.len() == 3)
-}
-
-/// Full-width digits and percent sign to ASCII.
-fn fold_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            _ => c,
-        })
-        .collect()
 }
 
 /// Target characters per source character outside the usual range.
@@ -302,15 +285,6 @@ fn repetition(target: &str) -> Option<String> {
         }
     }
     None
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}…")
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod english;
 
 use crate::document::{Block, Document};
 use crate::model::{BlockKind, Segment, SegmentId};
+use crate::text::{is_closer, is_sentence_mark};
 use std::ops::Range;
 
 /// Cuts every block of a document into segments, in reading order.
@@ -60,16 +61,6 @@ fn trim_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
         .then(|| range.start + trimmed_start..range.start + trimmed_start + trimmed.len())
 }
 
-/// Sentence-final marks (R1).
-fn is_mark(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '!' | '?')
-}
-
-/// Closing quotes and brackets that stay with the sentence they close (R2).
-fn is_closer(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '》')
-}
-
 fn opening_for(close: char) -> Option<char> {
     match close {
         '”' => Some('“'),
@@ -117,14 +108,14 @@ fn boundaries(text: &str) -> Vec<usize> {
                     close_quote(&mut quotes, open);
                 }
             }
-            _ if is_mark(c) => {
+            _ if is_sentence_mark(c) => {
                 if title_depth > 0 || ((c == '!' || c == '?') && is_inside_ascii_word(bytes, i)) {
                     continue; // `Yahoo!Japan`, `a.php?id=1`
                 }
                 // A run of marks is one mark (R1).
                 let mut end = i + c.len_utf8();
                 while let Some(&(j, next)) = iter.peek() {
-                    if !is_mark(next) {
+                    if !is_sentence_mark(next) {
                         break;
                     }
                     end = j + next.len_utf8();
@@ -296,7 +287,8 @@ const TITLE_ENDINGS: &[&str] = &[
 fn starts_with_attribution(rest: &str) -> bool {
     let first = rest.chars().next();
     // A new quotation or a bracket is not a speaker.
-    if first.is_none_or(|c| c.is_whitespace() || "“「『‘\"(（《【".contains(c) || is_mark(c))
+    if first
+        .is_none_or(|c| c.is_whitespace() || "“「『‘\"(（《【".contains(c) || is_sentence_mark(c))
     {
         return false;
     }
@@ -322,7 +314,7 @@ fn starts_with_attribution(rest: &str) -> bool {
             }
             clause_start = i + c.len_utf8();
         }
-        if is_mark(c) || c == '；' || c == ';' {
+        if is_sentence_mark(c) || c == '；' || c == ';' {
             return false;
         }
     }

@@ -577,7 +577,14 @@ fn batch_plan_10k_articles() {
     let output = Command::new("/usr/bin/time")
         .args(["-f", "%M", "-o"])
         .arg(&rss)
-        .args(["taskset", "-c", "0", env!("CARGO_BIN_EXE_bitext"), "batch", "requests"])
+        .args([
+            "taskset",
+            "-c",
+            "0",
+            env!("CARGO_BIN_EXE_bitext"),
+            "batch",
+            "requests",
+        ])
         .args(&files)
         .arg("-o")
         .arg(&out)

@@ -1,10 +1,11 @@
 //! The word-by-word gloss of one text: glossary terms verbatim, numbers converted, every
 //! other word replaced by a short CC-CEDICT sense, punctuation made English.
 
-use super::lexicon::{Lexicon, is_cjk};
-use super::numbers::{fold_width, quantity_word, scan_numbers};
+use super::lexicon::Lexicon;
+use super::numbers::{quantity_word, scan_numbers};
 use super::render::{Piece, punct_at, render};
-use crate::backend::TermPair;
+use crate::model::TermPair;
+use crate::text::{fold_width, is_han};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
@@ -209,7 +210,7 @@ fn find_terms(text: &str, terms: &[TermPair]) -> Vec<(std::ops::Range<usize>, St
     let mut sources: Vec<String> = Vec::new();
     let mut targets: Vec<Vec<&str>> = Vec::new();
     for term in terms {
-        let source = fold_width(&term.source);
+        let source = fold_width(&term.source).into_owned();
         if source.is_empty() {
             continue;
         }
@@ -256,10 +257,10 @@ fn gloss_runs(lex: &Lexicon, text: &str, pieces: &mut Vec<Piece>) {
     while i < text.len() {
         let rest = &text[i..];
         let c = rest.chars().next().expect("i < len");
-        if is_cjk(c) {
+        if is_han(c) {
             let n: usize = rest
                 .chars()
-                .take_while(|&c| is_cjk(c))
+                .take_while(|&c| is_han(c))
                 .map(char::len_utf8)
                 .sum();
             gloss_chinese(lex, &rest[..n], pieces);

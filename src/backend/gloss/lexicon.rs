@@ -1,6 +1,7 @@
 //! The built-in Chinese→English lexicon: CC-CEDICT (vendored in `data/cedict/`, CC BY-SA 4.0,
 //! © MDBG) embedded compressed, inflated and indexed on first use, plus jieba-rs segmentation.
 
+use crate::text::is_han;
 use aho_corasick::{AhoCorasick, MatchKind};
 use jieba_rs::Jieba;
 use std::collections::HashMap;
@@ -293,10 +294,6 @@ fn is_proper(pinyin: &str) -> bool {
         .is_some_and(|c| c.is_ascii_uppercase())
 }
 
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
-
 /// Removes parenthesised text (nested, ASCII and full-width brackets).
 fn strip_parens(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -361,7 +358,7 @@ fn clean_sense_parts(raw: &str) -> Vec<String> {
         // ("Chongqing city, …, short name 渝[Yu2]").
         let mut kept: Vec<&str> = Vec::new();
         for clause in part.split(',') {
-            if clause.chars().any(is_cjk) || clause.contains('[') {
+            if clause.chars().any(is_han) || clause.contains('[') {
                 break;
             }
             kept.push(clause);
@@ -468,7 +465,7 @@ broken line
                 .all(|s| !s.starts_with("to ") && !s.contains("CL:"))
         );
         assert!(
-            all.iter().all(|s| !s.chars().any(is_cjk)),
+            all.iter().all(|s| !s.chars().any(is_han)),
             "no Chinese in senses"
         );
     }

@@ -5,6 +5,7 @@
 //! The scanner expects text whose full-width ASCII (`０-９`, `％`, `．`) is already folded to
 //! ASCII (the gloss engine does that first); [`convert_numbers`] folds it itself.
 
+use crate::text::{fold_width, is_han};
 use std::ops::Range;
 
 const MONTHS: [&str; 12] = [
@@ -107,17 +108,6 @@ fn push_spaced(out: &mut String, piece: &str) {
         out.push(' ');
     }
     out.push_str(piece);
-}
-
-/// Folds full-width ASCII (U+FF01–U+FF5E) to ASCII and the ideographic space to a space.
-pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            0x3000 => ' ',
-            _ => c,
-        })
-        .collect()
 }
 
 /// Finds the number expressions of `text` (left to right, non-overlapping).
@@ -460,7 +450,7 @@ fn number_at(text: &str, i: usize) -> Option<(usize, String)> {
         // Chinese numerals only as a whole quantity with a counter or a magnitude, and not
         // glued to a preceding word (统一, 这三个: the gloss engine handles those after
         // segmentation); a bare 三 before other Chinese (三菱) is left to the dictionary.
-        if prev.is_some_and(super::lexicon::is_cjk) {
+        if prev.is_some_and(is_han) {
             return None;
         }
         return chinese_quantity_at(s);
