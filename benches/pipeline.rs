@@ -196,7 +196,7 @@ fn missing_terms_sample(bencher: divan::Bencher) {
     bencher.bench(|| {
         refs.iter()
             .zip(&plan)
-            .map(|(t, p)| terms.missing(t, &fake_openai::fake_prefix(t), p).len())
+            .map(|(t, p)| terms.missing(&fake_openai::fake_prefix(t), p).len())
             .sum::<usize>()
     });
 }

@@ -6,7 +6,7 @@ use bitext::backend::command::{CommandBackend, CommandSettings};
 use bitext::backend::deepl::{DeeplBackend, DeeplSettings};
 use bitext::backend::http::ApiKey;
 use bitext::backend::libretranslate::{LibreBackend, LibreSettings};
-use bitext::backend::openai::{self, OpenAiBackend, OpenAiSettings, ResponseFormat};
+use bitext::backend::openai::{OpenAiBackend, OpenAiSettings, ResponseFormat};
 use bitext::backend::{Backend, BackendError, Batch, Context, Item, TermPair, registry};
 use bitext::config::{Config, Env, Overrides};
 use serde_json::{Value, json};
@@ -237,13 +237,13 @@ async fn openai_missing_and_extra_ids_are_bad_responses() {
         .await;
     let backend = openai(&server);
     let err = backend.translate(&batch(3)).await.unwrap_err();
-    assert!(matches!(err, BackendError::BadResponse { .. }), "{err}");
+    assert!(matches!(err, BackendError::IdMismatch { .. }), "{err}");
     assert!(
         err.to_string().contains("missing ids in answer: b1.s2"),
         "{err}"
     );
     let err = backend.translate(&batch(3)).await.unwrap_err();
-    assert!(matches!(err, BackendError::BadResponse { .. }), "{err}");
+    assert!(matches!(err, BackendError::IdMismatch { .. }), "{err}");
     assert!(err.to_string().contains("b1.s9"), "{err}");
 }
 
@@ -441,23 +441,17 @@ async fn openai_probe_honoured_schema_is_cached() {
         .await;
     let mut settings = openai_settings(&server, None);
     settings.model = "probe-honours-schema".into();
-    let base = settings.base_url.clone();
-    assert_eq!(openai::verdict(&base, "probe-honours-schema"), None);
     let backend = OpenAiBackend::new(settings.clone()).unwrap();
+    assert_eq!(backend.learned(), None);
     backend.translate(&batch(1)).await.unwrap();
-    assert_eq!(
-        openai::verdict(&base, "probe-honours-schema"),
-        Some(ResponseFormat::JsonSchema)
-    );
-    assert!(openai::verdicts().iter().any(|(b, m, f)| b == &base
-        && m == "probe-honours-schema"
-        && *f == ResponseFormat::JsonSchema));
-    // A second client for the same URL + model reuses the verdict: one request per batch.
-    OpenAiBackend::new(settings)
-        .unwrap()
-        .translate(&batch(1))
-        .await
-        .unwrap();
+    assert_eq!(backend.response_format(), Some(ResponseFormat::JsonSchema));
+    let learned = backend.learned().unwrap();
+    assert_eq!(learned, "json_schema");
+    // A second client given the verdict (as the pipeline does from its store) sends one
+    // request per batch.
+    let second = OpenAiBackend::new(settings).unwrap();
+    second.adopt_learned(&learned);
+    second.translate(&batch(1)).await.unwrap();
     let sent = requests(&server).await;
     assert_eq!(sent.len(), 2);
     let schema = &body(&sent[0])["response_format"];

@@ -7,7 +7,7 @@ use bitext::backend::{
     Backend, BackendError, BackendInfo, Batch, Output, TermPair, Translation, Usage,
 };
 use bitext::cache::Cache;
-use bitext::pipeline::{self, Job, NoProgress, Options, PipelineError, Source, Terms};
+use bitext::pipeline::{self, Job, NoProgress, Options, PipelineError, PlannedTerm, Source, Terms};
 use bitext::{Bitext, FlagCode};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -201,34 +201,37 @@ impl Backend for Scripted {
 struct TestTerms(Vec<(&'static str, &'static str, Option<&'static str>)>);
 
 impl Terms for TestTerms {
-    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>> {
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<PlannedTerm>> {
         let mut seen = Vec::new();
         sources
             .iter()
             .map(|text| {
                 self.0
                     .iter()
-                    .filter(|(s, _, _)| text.contains(s))
-                    .map(|&(s, t, first)| {
+                    .enumerate()
+                    .filter(|(_, (s, _, _))| text.contains(s))
+                    .map(|(entry, &(s, t, first))| {
+                        let first_mention = !seen.contains(&s);
                         let target = match first {
-                            Some(f) if !seen.contains(&s) => f,
+                            Some(f) if first_mention => f,
                             _ => t,
                         };
                         seen.push(s);
-                        TermPair {
+                        let pair = TermPair {
                             source: s.into(),
                             target: target.into(),
-                        }
+                        };
+                        PlannedTerm::new(pair, entry, first_mention, false)
                     })
                     .collect()
             })
             .collect()
     }
 
-    fn missing(&self, _source: &str, target: &str, terms: &[TermPair]) -> Vec<TermPair> {
+    fn missing(&self, target: &str, terms: &[PlannedTerm]) -> Vec<PlannedTerm> {
         terms
             .iter()
-            .filter(|t| !target.contains(&t.target))
+            .filter(|t| !target.contains(&t.pair.target))
             .cloned()
             .collect()
     }
@@ -676,6 +679,7 @@ async fn ignored_terms_are_repaired_once_then_flagged() {
     let sco: Vec<&TermPair> = planned
         .iter()
         .flatten()
+        .map(|t| &t.pair)
         .filter(|t| t.source == "上合组织")
         .collect();
     assert!(sco.len() >= 2);
@@ -743,7 +747,7 @@ async fn dry_run_plans_without_sending() {
         options: fast_options(),
         progress: &NoProgress,
     };
-    let plan = pipeline::run::plan_job(&job, std::slice::from_ref(&source)).unwrap();
+    let plan = pipeline::plan_job(&job, std::slice::from_ref(&source)).unwrap();
     assert_eq!(backend.calls(), 0);
     assert_eq!(plan.segments, source.segments.len());
     assert_eq!(plan.cached, 0);
@@ -755,7 +759,7 @@ async fn dry_run_plans_without_sending() {
         .await
         .unwrap();
     assert_eq!(plan.requests(), outcome.report.requests);
-    let plan = pipeline::run::plan_job(&job, std::slice::from_ref(&source)).unwrap();
+    let plan = pipeline::plan_job(&job, std::slice::from_ref(&source)).unwrap();
     assert_eq!((plan.cached, plan.requests()), (source.segments.len(), 0));
 }
 
@@ -787,6 +791,7 @@ async fn translate_cli(
     std::fs::write(&cfg, config).unwrap();
     let mut cmd = common::bitext();
     cmd.env("FAKE_OPENAI_KEY", KEY)
+        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
         .arg("translate")
         .arg(common::sample())
         .arg("--config")
@@ -1333,7 +1338,8 @@ impl wiremock::Respond for NoSchema {
 }
 
 /// The `response_format` probe is made once per server and model, ever: its verdict is kept
-/// in the cache, so a later run (of another article) asks for the right format at once.
+/// in the user cache folder (not the translation memory), so a later run of another article,
+/// even with another memory, asks for the right format at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_verdict_is_remembered_across_runs() {
     let schema_requests = Arc::new(AtomicUsize::new(0));
@@ -1359,12 +1365,13 @@ async fn probe_verdict_is_remembered_across_runs() {
     let cfg = dir.path().join("bitext.toml");
     let mut cmd = common::bitext();
     cmd.env("FAKE_OPENAI_KEY", KEY)
+        .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
         .arg("translate")
         .arg(&other)
         .arg("--config")
         .arg(&cfg)
         .arg("--cache")
-        .arg(dir.path().join("cache"))
+        .arg(dir.path().join("other-cache"))
         .arg("-f")
         .arg("json");
     let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())

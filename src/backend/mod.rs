@@ -112,6 +112,10 @@ pub enum BackendError {
     Transient { backend: String, detail: String },
     #[error("{backend}: bad response: {detail}")]
     BadResponse { backend: String, detail: String },
+    /// The answer was readable but its ids were wrong (missing, unknown or repeated): the
+    /// pipeline splits the batch rather than asking again (see [`order_by_id`]).
+    #[error("{backend}: answer ids do not match the batch: {detail}")]
+    IdMismatch { backend: String, detail: String },
     #[error("{backend}: configuration: {detail}")]
     Config { backend: String, detail: String },
 }
@@ -128,8 +132,7 @@ impl BackendError {
     /// Whether the answer was readable but its ids were wrong (missing, unknown or repeated):
     /// the batch is then split. An unreadable answer is more likely a passing fault.
     pub fn is_id_mismatch(&self) -> bool {
-        matches!(self, BackendError::BadResponse { detail, .. }
-            if ID_MISMATCH.iter().any(|p| detail.starts_with(p)))
+        matches!(self, BackendError::IdMismatch { .. })
     }
 
     /// Whether the whole run must stop (no other request can succeed either).
@@ -148,22 +151,29 @@ pub trait Backend: Send + Sync {
 
     /// Translates a batch; on success returns exactly one output per item, in item order
     /// (implementations restore the order by id and report missing or extra ids as
-    /// [`BackendError::BadResponse`]).
+    /// [`BackendError::IdMismatch`]).
     async fn translate(&self, batch: &Batch) -> Result<Translation, BackendError>;
+
+    /// What the backend learned about its server that is worth keeping between runs, as a
+    /// short word (the OpenAI-compatible response-format verdict); `None` when nothing. The
+    /// pipeline stores it per server and model (see `pipeline::servers`).
+    fn learned(&self) -> Option<String> {
+        None
+    }
+
+    /// Takes what an earlier run learned ([`Backend::learned`]); unknown words are ignored.
+    fn adopt_learned(&self, _learned: &str) {}
 }
 
-/// How [`order_by_id`] starts its messages (see [`BackendError::is_id_mismatch`]).
-const ID_MISMATCH: [&str; 3] = ["unknown id ", "id ", "missing ids in answer"];
-
 /// Puts `outputs` into the order of `batch`'s items by id. Missing, duplicated or unknown ids
-/// are a `BadResponse`: an answer is never shifted into place.
+/// are an [`BackendError::IdMismatch`]: an answer is never shifted into place.
 pub fn order_by_id(
     backend: &str,
     batch: &Batch,
     outputs: Vec<Output>,
 ) -> Result<Vec<Output>, BackendError> {
     use std::collections::HashMap;
-    let bad = |detail: String| BackendError::BadResponse {
+    let bad = |detail: String| BackendError::IdMismatch {
         backend: backend.to_string(),
         detail,
     };
@@ -236,9 +246,9 @@ mod tests {
         assert!(missing.to_string().contains("missing ids in answer: b1.s2"));
         assert!(missing.is_id_mismatch());
         let extra = order_by_id("t", &b, vec![out("b1.s1"), out("b1.s2"), out("b9.s9")]);
-        assert!(matches!(extra, Err(BackendError::BadResponse { .. })));
+        assert!(matches!(extra, Err(BackendError::IdMismatch { .. })));
         let twice = order_by_id("t", &b, vec![out("b1.s1"), out("b1.s1")]);
-        assert!(matches!(twice, Err(BackendError::BadResponse { .. })));
+        assert!(matches!(twice, Err(BackendError::IdMismatch { .. })));
         assert!(extra.unwrap_err().is_id_mismatch() && twice.unwrap_err().is_id_mismatch());
         let junk = BackendError::BadResponse {
             backend: "t".into(),

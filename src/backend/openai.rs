@@ -14,9 +14,8 @@ use super::{Backend, BackendError, BackendInfo, Batch, Output, TermPair, Transla
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Version of the batch protocol and prompt; part of the cache key.
@@ -69,44 +68,6 @@ impl ResponseFormat {
     }
 }
 
-static VERDICTS: LazyLock<Mutex<HashMap<(String, String), ResponseFormat>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// The cached probe verdict for a base URL + model, if one was made (or remembered).
-pub fn verdict(base_url: &str, model: &str) -> Option<ResponseFormat> {
-    let key = (
-        base_url.trim_end_matches('/').to_string(),
-        model.to_string(),
-    );
-    VERDICTS.lock().ok()?.get(&key).copied()
-}
-
-/// Records a verdict, e.g. one the pipeline persisted from an earlier run; later batches for
-/// that base URL + model skip the probe.
-pub fn remember_verdict(base_url: &str, model: &str, format: ResponseFormat) {
-    let key = (
-        base_url.trim_end_matches('/').to_string(),
-        model.to_string(),
-    );
-    if let Ok(mut map) = VERDICTS.lock() {
-        map.insert(key, format);
-    }
-}
-
-/// Every verdict known to this process: `(base_url, model, format)`, sorted.
-pub fn verdicts() -> Vec<(String, String, ResponseFormat)> {
-    let mut all: Vec<_> = VERDICTS
-        .lock()
-        .map(|m| {
-            m.iter()
-                .map(|((b, m), f)| (b.clone(), m.clone(), *f))
-                .collect()
-        })
-        .unwrap_or_default();
-    all.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    all
-}
-
 /// Settings of an OpenAI-compatible backend. `Debug` redacts the key
 /// ([`ApiKey`]'s own `Debug`).
 #[derive(Clone, Debug)]
@@ -152,6 +113,8 @@ impl OpenAiSettings {
 pub struct OpenAiBackend {
     settings: OpenAiSettings,
     client: reqwest::Client,
+    /// The response-format verdict once known (probed, or adopted from an earlier run).
+    verdict: Mutex<Option<ResponseFormat>>,
     /// Serialises the one-time probe so concurrent first batches do not all probe.
     probe: tokio::sync::Mutex<()>,
 }
@@ -181,6 +144,7 @@ impl OpenAiBackend {
         Ok(OpenAiBackend {
             settings,
             client,
+            verdict: Mutex::new(None),
             probe: tokio::sync::Mutex::new(()),
         })
     }
@@ -193,7 +157,11 @@ impl OpenAiBackend {
     pub fn response_format(&self) -> Option<ResponseFormat> {
         self.settings
             .response_format
-            .or_else(|| verdict(&self.settings.base_url, &self.settings.model))
+            .or_else(|| *self.verdict.lock().expect("verdict lock"))
+    }
+
+    fn set_verdict(&self, format: ResponseFormat) {
+        *self.verdict.lock().expect("verdict lock") = Some(format);
     }
 
     fn err_bad(&self, detail: String) -> BackendError {
@@ -373,7 +341,7 @@ impl OpenAiBackend {
                     } else {
                         ResponseFormat::None
                     };
-                    remember_verdict(&self.settings.base_url, &self.settings.model, verdict);
+                    self.set_verdict(verdict);
                     tracing::debug!(
                         backend = %self.settings.name,
                         verdict = verdict.as_str(),
@@ -451,6 +419,16 @@ impl Backend for OpenAiBackend {
             native_terms: false,
             default_concurrency: s.concurrency,
             protocol_version: PROTOCOL_VERSION,
+        }
+    }
+
+    fn learned(&self) -> Option<String> {
+        self.response_format().map(|f| f.as_str().to_string())
+    }
+
+    fn adopt_learned(&self, learned: &str) {
+        if let Some(format) = ResponseFormat::parse(learned) {
+            self.set_verdict(format);
         }
     }
 

@@ -235,6 +235,7 @@ impl Plan {
             batch_chars: args.batch_chars.map_or(0, |n| n as usize),
             rpm: spec.rpm,
             tpm: spec.tpm,
+            servers: pipeline::servers::default_path(),
             ..Options::default()
         };
         let plan = Plan {
@@ -340,9 +341,6 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     let sources = read_sources(&plan.inputs)?;
     let terms = plan.terms();
     let cache = plan.cache()?;
-    if let Some(cache) = &cache {
-        remember_probe_verdicts(cache)?;
-    }
     let bar = Bar::new();
     let job = Job {
         backend: backend.as_ref(),
@@ -371,9 +369,6 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     }
     let result = run_interruptible(&job, &sources)?;
     bar.bar.finish_and_clear();
-    if let Some(cache) = &cache {
-        save_probe_verdicts(cache)?;
-    }
     let outcome = match result {
         None => {
             eprintln!(
@@ -396,7 +391,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
 
 /// The `--dry-run` listing: totals, then one line per request.
 fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Source]) -> Result<String> {
-    let planned = pipeline::run::plan_job(job, sources)?;
+    let planned = pipeline::plan_job(job, sources)?;
     let cost = plan
         .spec
         .cost(planned.input_tokens, planned.output_tokens)
@@ -480,37 +475,4 @@ fn exit_code(plan: &Plan, report: &RunReport) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
-}
-
-/// Prefix of the cache notes that hold OpenAI-compatible `response_format` probe verdicts,
-/// keyed by base URL and model.
-const PROBE_NOTE: &str = "openai-probe:";
-
-/// Loads the verdicts of earlier runs, so that a server is probed once, not once per run.
-fn remember_probe_verdicts(cache: &Cache) -> Result<()> {
-    for (key, value) in cache.notes(PROBE_NOTE)? {
-        let rest = &key[PROBE_NOTE.len()..];
-        let (Some((base_url, model)), Some(format)) = (
-            rest.split_once('\t'),
-            bitext::backend::openai::ResponseFormat::parse(&value),
-        ) else {
-            continue;
-        };
-        bitext::backend::openai::remember_verdict(base_url, model, format);
-    }
-    Ok(())
-}
-
-/// Stores the verdicts this run made (or used) for the next run.
-fn save_probe_verdicts(cache: &Cache) -> Result<()> {
-    let notes: Vec<(String, String)> = bitext::backend::openai::verdicts()
-        .into_iter()
-        .map(|(base_url, model, format)| {
-            (
-                format!("{PROBE_NOTE}{base_url}\t{model}"),
-                format.as_str().to_string(),
-            )
-        })
-        .collect();
-    Ok(cache.put_notes(&notes)?)
 }

@@ -128,32 +128,61 @@ fn mention_key(term: &Term) -> String {
     }
 }
 
-/// For the translate pipeline: for each segment text (document order), the terms it contains
-/// and the rendering to ask for there (`first` at the document's first mention of a term,
-/// `target` after). `TermPair::source` is the text as it occurs in the segment (it may
-/// differ from the entry's source by width folding); each distinct form is listed once per
-/// segment, in order of occurrence.
-pub fn plan_terms(glossary: &Glossary, matcher: &Matcher, texts: &[&str]) -> Vec<Vec<TermPair>> {
+/// One occurrence of a glossary entry in a segment, as the translate pipeline plans it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermUse {
+    /// Index of the entry in `Glossary::terms`.
+    pub entry: usize,
+    /// The text as it occurs in the segment (it may differ from the entry's source by width
+    /// folding).
+    pub surface: String,
+    /// The document's first mention of the entry (or of its shared `first` form).
+    pub first_mention: bool,
+}
+
+/// For the translate pipeline: for each segment text (document order), the entries it
+/// contains, each distinct surface form once per segment, in order of occurrence, with
+/// whether it is the document's first mention.
+pub fn plan_term_uses(glossary: &Glossary, matcher: &Matcher, texts: &[&str]) -> Vec<Vec<TermUse>> {
     let mut seen: HashSet<String> = HashSet::new();
     texts
         .iter()
         .map(|text| {
-            let mut pairs: Vec<TermPair> = Vec::new();
+            let mut uses: Vec<TermUse> = Vec::new();
             for m in matcher.find(text) {
                 let Some(term) = glossary.terms.get(m.term) else {
                     continue;
                 };
                 let first_mention = seen.insert(mention_key(term));
                 let surface = &text[m.span.start..m.span.end];
-                if pairs.iter().any(|p| p.source == surface) {
+                if uses.iter().any(|u| u.surface == surface) {
                     continue;
                 }
-                pairs.push(TermPair {
-                    source: surface.to_string(),
-                    target: term.rendering(first_mention).to_string(),
+                uses.push(TermUse {
+                    entry: m.term,
+                    surface: surface.to_string(),
+                    first_mention,
                 });
             }
-            pairs
+            uses
+        })
+        .collect()
+}
+
+/// [`plan_term_uses`] as term pairs: the rendering to ask for at each occurrence (`first` at
+/// the document's first mention of a term, `target` after).
+pub fn plan_terms(glossary: &Glossary, matcher: &Matcher, texts: &[&str]) -> Vec<Vec<TermPair>> {
+    plan_term_uses(glossary, matcher, texts)
+        .into_iter()
+        .map(|uses| {
+            uses.into_iter()
+                .map(|u| TermPair {
+                    target: glossary.terms[u.entry]
+                        .rendering(u.first_mention)
+                        .to_string(),
+                    source: u.surface,
+                })
+                .collect()
         })
         .collect()
 }

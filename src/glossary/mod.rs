@@ -39,7 +39,8 @@ mod lint;
 mod matcher;
 
 pub use check::{
-    RenderingCache, Violation, annotate, annotate_with, check, find_rendering, plan_terms,
+    RenderingCache, TermUse, Violation, annotate, annotate_with, check, find_rendering,
+    plan_term_uses, plan_terms,
 };
 pub use edit::{AddOutcome, EditError, NewTerm, add_term, add_terms, remove_term};
 pub use interchange::{ExchangeFormat, export, import};

@@ -8,15 +8,47 @@ use crate::glossary::{self, Glossary, Matcher, RenderingCache};
 use crate::model::TermPair;
 use crate::{Bitext, Flag, FlagCode, Severity};
 
+/// A glossary term planned for one segment: what the request asks for, and what enforcement
+/// checks (the entry and whether this is its first mention, so the check never has to find
+/// the term again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedTerm {
+    /// The source form as it occurs in the segment and the rendering to use there.
+    pub pair: TermPair,
+    /// The entry, as an index the [`Terms`] implementation understands.
+    pub entry: usize,
+    /// The document's first mention of the entry.
+    pub first_mention: bool,
+    /// Whether the request states the term. A term rendered as its own source in Latin
+    /// script (`5G`) is not sent unless the entry says `keep`: every translator keeps it, and
+    /// it is still checked.
+    pub send: bool,
+}
+
+impl PlannedTerm {
+    /// A planned term; `keep` is the entry's `keep` setting (see [`PlannedTerm::send`]).
+    pub fn new(pair: TermPair, entry: usize, first_mention: bool, keep: bool) -> PlannedTerm {
+        let identity = pair.source == pair.target;
+        let latin = !pair.source.chars().any(crate::text::is_han);
+        let send = !identity || (keep && !latin);
+        PlannedTerm {
+            pair,
+            entry,
+            first_mention,
+            send,
+        }
+    }
+}
+
 /// A glossary as the pipeline uses it.
 pub trait Terms: Send + Sync {
     /// The terms of each segment of one article (`sources` in document order), with the
     /// rendering to ask for at that occurrence (the `first` form at a term's first mention in
     /// the article).
-    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>>;
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<PlannedTerm>>;
 
-    /// The terms of `terms` (as planned for `source`) that `target` does not render.
-    fn missing(&self, source: &str, target: &str, terms: &[TermPair]) -> Vec<TermPair>;
+    /// The terms of `terms` (as planned for a segment) that `target` does not render.
+    fn missing(&self, target: &str, terms: &[PlannedTerm]) -> Vec<PlannedTerm>;
 
     /// Fills term hits (and the glossary's own flags) of a finished bitext.
     fn annotate(&self, _bitext: &mut Bitext) {}
@@ -38,19 +70,19 @@ pub trait Terms: Send + Sync {
 pub struct NoTerms;
 
 impl Terms for NoTerms {
-    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>> {
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<PlannedTerm>> {
         vec![Vec::new(); sources.len()]
     }
 
-    fn missing(&self, _: &str, _: &str, _: &[TermPair]) -> Vec<TermPair> {
+    fn missing(&self, _: &str, _: &[PlannedTerm]) -> Vec<PlannedTerm> {
         Vec::new()
     }
 }
 
 /// The glossary module's term base as the pipeline's [`Terms`]: terms planned with
-/// [`glossary::plan_terms`] (first mentions decided per document), checked with
-/// [`glossary::find_rendering`] (alternates, word boundaries, case rules), and the finished
-/// bitext annotated with [`glossary::annotate`].
+/// [`glossary::plan_term_uses`] (first mentions decided per document), checked with the
+/// entry's compiled renderings (alternates, word boundaries, case rules), and the finished
+/// bitext annotated with [`glossary::annotate_with`].
 pub struct GlossaryTerms {
     glossary: Glossary,
     matcher: Matcher,
@@ -74,26 +106,37 @@ impl GlossaryTerms {
 }
 
 impl Terms for GlossaryTerms {
-    fn plan(&self, sources: &[&str]) -> Vec<Vec<TermPair>> {
-        glossary::plan_terms(&self.glossary, &self.matcher, sources)
+    fn plan(&self, sources: &[&str]) -> Vec<Vec<PlannedTerm>> {
+        glossary::plan_term_uses(&self.glossary, &self.matcher, sources)
+            .into_iter()
+            .map(|uses| {
+                uses.into_iter()
+                    .map(|u| {
+                        let term = &self.glossary.terms[u.entry];
+                        let pair = TermPair {
+                            target: term.rendering(u.first_mention).to_string(),
+                            source: u.surface,
+                        };
+                        // Only an entry with a `first` form renders differently at its first
+                        // mention; the others share one compiled check.
+                        let first = u.first_mention && term.first.is_some();
+                        PlannedTerm::new(pair, u.entry, first, term.keep)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
-    fn missing(&self, source: &str, target: &str, terms: &[TermPair]) -> Vec<TermPair> {
-        let matches = self.matcher.find(source);
+    fn missing(&self, target: &str, terms: &[PlannedTerm]) -> Vec<PlannedTerm> {
         terms
             .iter()
-            .filter(|pair| {
-                let found = matches
-                    .iter()
-                    .find(|m| source.get(m.span.start..m.span.end) == Some(pair.source.as_str()))
-                    .and_then(|m| Some((m.term, self.glossary.terms.get(m.term)?)));
-                let Some((index, term)) = found else {
-                    // Not a term of this glossary any more: nothing to check.
+            .filter(|planned| {
+                let Some(term) = self.glossary.terms.get(planned.entry) else {
+                    // Not a term of this glossary: nothing to check.
                     return false;
                 };
-                let first_mention = term.first.is_some() && pair.target == term.rendering(true);
                 self.compiled
-                    .find(index, term, target, first_mention)
+                    .find(planned.entry, term, target, planned.first_mention)
                     .is_none()
             })
             .cloned()
@@ -193,24 +236,47 @@ target = "Liangjiang New Area"
         let g = Glossary::parse(toml, std::path::Path::new("t.toml")).unwrap();
         let terms = GlossaryTerms::new(g);
         let plan = terms.plan(&["上合组织国家", "两江新区与上合组织"]);
-        assert_eq!(plan[0][0].target, "Shanghai Cooperation Organization (SCO)");
+        assert_eq!(
+            plan[0][0].pair.target,
+            "Shanghai Cooperation Organization (SCO)"
+        );
+        assert!(plan[0][0].first_mention && plan[0][0].send);
         assert_eq!(plan[1].len(), 2);
-        let sco = plan[1].iter().find(|t| t.source == "上合组织").unwrap();
-        assert_eq!(sco.target, "SCO");
+        let sco = plan[1]
+            .iter()
+            .find(|t| t.pair.source == "上合组织")
+            .unwrap();
+        assert_eq!(
+            (sco.pair.target.as_str(), sco.first_mention),
+            ("SCO", false)
+        );
+        assert_eq!(sco.entry, plan[0][0].entry);
         // First mention needs the first form; the short form alone is a miss there.
-        let missing = terms.missing("上合组织国家", "SCO countries", &plan[0]);
+        let missing = terms.missing("SCO countries", &plan[0]);
         assert_eq!(missing, plan[0]);
         let ok = "Shanghai Cooperation Organization (SCO) countries";
-        assert!(terms.missing("上合组织国家", ok, &plan[0]).is_empty());
-        let missing = terms.missing("两江新区与上合组织", "Liangjiang and the SCO", &plan[1]);
+        assert!(terms.missing(ok, &plan[0]).is_empty());
+        let missing = terms.missing("Liangjiang and the SCO", &plan[1]);
         assert_eq!(missing.len(), 1);
-        assert_eq!(missing[0].target, "Liangjiang New Area");
+        assert_eq!(missing[0].pair.target, "Liangjiang New Area");
         assert!(terms.digest().is_some());
     }
 
     #[test]
     fn no_terms_plans_empty_lists() {
         assert_eq!(NoTerms.plan(&["a", "b"]), vec![vec![], vec![]]);
-        assert!(NoTerms.missing("a", "b", &[]).is_empty());
+        assert!(NoTerms.missing("b", &[]).is_empty());
+    }
+
+    #[test]
+    fn identity_terms_are_checked_but_not_sent_unless_kept() {
+        let pair = |s: &str, t: &str| TermPair {
+            source: s.into(),
+            target: t.into(),
+        };
+        assert!(!PlannedTerm::new(pair("5G", "5G"), 0, true, true).send);
+        assert!(!PlannedTerm::new(pair("5G", "5G"), 0, true, false).send);
+        assert!(PlannedTerm::new(pair("新华社", "新华社"), 0, true, true).send);
+        assert!(PlannedTerm::new(pair("智博会", "Smart China Expo"), 0, true, false).send);
     }
 }

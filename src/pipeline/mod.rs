@@ -1,28 +1,37 @@
 //! A translation job: segments in, [`Bitext`]s out, without paying twice for anything.
 //!
 //! The stages, in order (see `docs/pipeline.md`):
-//! 1. [`Source`]s (split articles) get their glossary terms per segment from a [`Terms`]
+//! 1. [`Source`]s (split articles) become units ([`prepare`]) and get their glossary terms per segment from a [`Terms`]
 //!    policy, which also decides the first mention of each term in the document.
 //! 2. Each segment is looked up in the translation memory ([`crate::cache`]); hits cost nothing.
 //! 3. Misses are packed into batches ([`plan`]) by character budget and the backend's limits,
 //!    neighbours together, with the article title and the previous segment as context.
-//! 4. Batches run concurrently ([`run`]) with retries, rate limits and alignment safety (a
-//!    batch answered with wrong ids is split, never shifted).
+//! 4. Batches run concurrently ([`run`]) under the run's limits (`limits`: permits, adaptive
+//!    concurrency, Retry-After, `--rpm`/`--tpm`) with retries and alignment safety (a batch
+//!    answered with wrong ids is split, never shifted; `request`).
 //! 5. Every answer is checked against its terms ([`enforce`]); a miss is re-requested once
 //!    with the violation stated; what still misses is flagged.
 //! 6. QA checks ([`qa`]) flag numbers, untranslated text, empty or identical targets, length
-//!    outliers and repetitions. The counts end up in a [`RunReport`].
+//!    outliers and repetitions; [`assemble`] builds the bitexts. The counts end up in a
+//!    [`RunReport`]. [`dry_run`] plans a job without sending anything.
 
+pub mod assemble;
+pub mod dry_run;
 pub mod enforce;
+mod limits;
 pub mod plan;
+pub mod prepare;
 pub mod qa;
 pub mod report;
+mod request;
 pub mod run;
+pub mod servers;
 
-pub use enforce::{GlossaryTerms, NoTerms, Terms};
+pub use dry_run::plan_job;
+pub use enforce::{GlossaryTerms, NoTerms, PlannedTerm, Terms};
 pub use plan::{Plan, PlannedBatch};
 pub use report::RunReport;
-pub use run::{Job, Outcome, PipelineError, run};
+pub use run::{Answer, Job, Outcome, PipelineError, Slot, run};
 
 use crate::Segment;
 use crate::document::Document;
@@ -69,6 +78,9 @@ pub struct Options {
     pub backoff_max: Duration,
     /// Re-request a segment that misses a glossary term once, with the violation stated.
     pub repair: bool,
+    /// Where the pipeline keeps what backends learn about their servers between runs
+    /// ([`servers`]); `None` keeps nothing.
+    pub servers: Option<std::path::PathBuf>,
 }
 
 /// Default character budget of a batch.
@@ -87,6 +99,7 @@ impl Default for Options {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             repair: true,
+            servers: None,
         }
     }
 }

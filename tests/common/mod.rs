@@ -18,9 +18,21 @@ pub fn glossary() -> PathBuf {
     root().join("glossary/zh-en.toml")
 }
 
-/// The `bitext` binary, with a clean environment for backend settings and a private cache.
+/// A fresh folder for one command's user cache (`XDG_CACHE_HOME`), so that what a run keeps
+/// there (the memory, what it learned about servers) never leaks into another test.
+fn private_cache_home() -> PathBuf {
+    static BASE: std::sync::LazyLock<tempfile::TempDir> =
+        std::sync::LazyLock::new(|| tempfile::tempdir().expect("temp dir"));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    BASE.path().join(format!("xdg-cache-{n}"))
+}
+
+/// The `bitext` binary, with a clean environment for backend settings and a private user
+/// cache folder (a test that wants two runs to share it sets `XDG_CACHE_HOME` itself).
 pub fn bitext() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_bitext"));
+    cmd.env("XDG_CACHE_HOME", private_cache_home());
     for var in [
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",

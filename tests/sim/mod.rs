@@ -206,13 +206,24 @@ pub fn fake_prefix(id: &str, source: &str) -> String {
 }
 
 /// The fake translation of a segment: its prefix, then the target of every term whose source
-/// occurs in the segment, in the order of the request's `terms`.
+/// occurs in the segment, in the order of the request's `terms`, then every Latin-script word
+/// of the source that contains a digit or a capital (`5G`, `SCO`, `iPhone`), kept as a
+/// translator keeps them.
 pub fn fake_translation(id: &str, source: &str, terms: &[(String, String)]) -> String {
     let mut text = fake_prefix(id, source);
     for (term_source, target) in terms {
         if !term_source.is_empty() && source.contains(term_source.as_str()) {
             text.push(' ');
             text.push_str(target);
+        }
+    }
+    for word in source.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let kept = word
+            .chars()
+            .any(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+        if kept && !text.split(' ').any(|w| w == word) {
+            text.push(' ');
+            text.push_str(word);
         }
     }
     text.push('.');

@@ -1,0 +1,207 @@
+//! Preparing a job: the segments of every source as units (typed ids, planned terms, cache
+//! keys), the translation memory's hits, which units share a key, and the batches to send.
+
+use super::enforce::PlannedTerm;
+use super::plan::{self, PackItem};
+use super::{Job, Options, Source};
+use crate::SegmentId;
+use crate::backend::{BackendInfo, Batch, Context, Item, TermPair};
+use crate::cache::{CacheError, CacheKey, Entry};
+use std::collections::HashMap;
+
+/// One segment of the job.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Index of its source.
+    pub doc: usize,
+    /// Index in its source's segments.
+    pub index: usize,
+    pub id: SegmentId,
+    pub text: String,
+    pub terms: Vec<PlannedTerm>,
+    pub key: CacheKey,
+}
+
+impl Unit {
+    /// The term pairs of the unit, as the cache key and repair instructions state them.
+    pub fn pairs(&self) -> Vec<TermPair> {
+        self.terms.iter().map(|t| t.pair.clone()).collect()
+    }
+
+    /// The wire form of the unit: only the terms worth sending.
+    pub fn item(&self) -> Item {
+        Item {
+            id: self.id.to_string(),
+            text: self.text.clone(),
+            terms: self
+                .terms
+                .iter()
+                .filter(|t| t.send)
+                .map(|t| t.pair.clone())
+                .collect(),
+        }
+    }
+
+    /// Characters of source text.
+    pub fn chars(&self) -> usize {
+        self.text.chars().count()
+    }
+}
+
+/// A job ready to run: what to send and what the memory already answers.
+pub struct Prepared {
+    pub units: Vec<Unit>,
+    /// Per source, the unit indices of its segments in order.
+    pub docs: Vec<Vec<usize>>,
+    /// Cache entries found, per unit.
+    pub hits: Vec<Option<Entry>>,
+    /// The first unit with the same cache key (itself when it is the first): a run sends each
+    /// distinct key once and copies the answer to the others.
+    pub leader: Vec<usize>,
+    pub info: BackendInfo,
+}
+
+impl Prepared {
+    /// Units to request: misses that lead their key.
+    pub fn to_send(&self) -> Vec<bool> {
+        (0..self.units.len())
+            .map(|u| self.hits[u].is_none() && self.leader[u] == u)
+            .collect()
+    }
+
+    /// Units with the same key as an earlier unit, by leader.
+    pub fn followers(&self) -> HashMap<usize, Vec<usize>> {
+        let mut followers: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (u, &l) in self.leader.iter().enumerate() {
+            if l != u {
+                followers.entry(l).or_default().push(u);
+            }
+        }
+        followers
+    }
+
+    /// The batches to send (unit indices, neighbours together), sized from the work.
+    pub fn batches(&self, options: &Options) -> Vec<Vec<usize>> {
+        pack_units(self, &self.to_send(), options)
+    }
+
+    /// The request for `units` (consecutive units of one source): their items, with the
+    /// article title and the segment before the first one as context.
+    pub fn batch(
+        &self,
+        sources: &[Source],
+        options: &Options,
+        units: &[usize],
+        instruction: Option<String>,
+    ) -> Batch {
+        let first = &self.units[units[0]];
+        let source = &sources[first.doc];
+        let previous = first
+            .index
+            .checked_sub(1)
+            .map(|i| source.segments[i].text.clone());
+        Batch {
+            items: units.iter().map(|&u| self.units[u].item()).collect(),
+            context: Context {
+                title: source.title.clone(),
+                previous,
+                instruction,
+            },
+            source_lang: options.source_lang.clone(),
+            target_lang: options.target_lang.clone(),
+        }
+    }
+}
+
+/// Splits the sources into units, plans their terms and looks them up in the memory.
+pub fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
+    let info = job.backend.info();
+    let mut units = Vec::new();
+    let mut docs = Vec::new();
+    for (doc, source) in sources.iter().enumerate() {
+        let texts: Vec<&str> = source.segments.iter().map(|s| s.text.as_str()).collect();
+        let mut terms = job.terms.plan(&texts);
+        terms.resize(texts.len(), Vec::new());
+        let mut indices = Vec::with_capacity(texts.len());
+        for (index, (segment, terms)) in source.segments.iter().zip(terms).enumerate() {
+            let pairs: Vec<TermPair> = terms.iter().map(|t| t.pair.clone()).collect();
+            let key = CacheKey::new(
+                &info,
+                &job.options.source_lang,
+                &job.options.target_lang,
+                &segment.text,
+                &pairs,
+            );
+            indices.push(units.len());
+            units.push(Unit {
+                doc,
+                index,
+                id: segment.id,
+                text: segment.text.clone(),
+                terms,
+                key,
+            });
+        }
+        docs.push(indices);
+    }
+    let hits = match job.cache {
+        Some(cache) => {
+            let keys: Vec<CacheKey> = units.iter().map(|u| u.key).collect();
+            cache.get_many(&keys)?
+        }
+        None => vec![None; units.len()],
+    };
+    let mut first: HashMap<CacheKey, usize> = HashMap::new();
+    let leader = units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| *first.entry(unit.key).or_insert(u))
+        .collect();
+    Ok(Prepared {
+        units,
+        docs,
+        hits,
+        leader,
+        info,
+    })
+}
+
+/// The character budget of a batch: `--batch-chars` (or the default), never more than the
+/// backend accepts.
+pub fn batch_chars(options: &Options, info: &BackendInfo) -> usize {
+    let wanted = if options.batch_chars == 0 {
+        super::DEFAULT_BATCH_CHARS
+    } else {
+        options.batch_chars
+    };
+    if info.max_chars > 0 {
+        wanted.min(info.max_chars)
+    } else {
+        wanted
+    }
+}
+
+/// Packs the units to send (per source, in order) into batches of unit indices.
+fn pack_units(prepared: &Prepared, send: &[bool], options: &Options) -> Vec<Vec<usize>> {
+    let budget = batch_chars(options, &prepared.info);
+    let max_items = if prepared.info.max_items == 0 {
+        usize::MAX
+    } else {
+        prepared.info.max_items
+    };
+    let mut batches = Vec::new();
+    for doc in &prepared.docs {
+        let todo: Vec<usize> = doc.iter().copied().filter(|&u| send[u]).collect();
+        let items: Vec<PackItem> = todo
+            .iter()
+            .map(|&u| PackItem {
+                chars: prepared.units[u].chars(),
+                block: prepared.units[u].id.block,
+            })
+            .collect();
+        for range in plan::pack(&items, budget, max_items) {
+            batches.push(todo[range].to_vec());
+        }
+    }
+    batches
+}

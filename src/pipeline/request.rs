@@ -1,0 +1,317 @@
+//! Sending batches: retries on rate limits and transient failures, splitting a batch whose
+//! answer has wrong ids (never shifting an answer into place), and the one repair of an
+//! answer that misses glossary terms.
+
+use super::enforce::{self, PlannedTerm};
+use super::limits::Signal;
+use super::run::{Answer, Runner, Stop};
+use crate::backend::{BackendError, Batch, Output, TermPair, Usage};
+use std::time::Duration;
+
+/// How a request ended after its retries.
+pub(super) enum Attempt {
+    Ok(Vec<Output>, Usage),
+    /// The answer's ids or count were wrong (`ids_wrong`), or the answer could not be read.
+    Bad {
+        reason: String,
+        ids_wrong: bool,
+    },
+    /// Retries exhausted on rate limits or transient failures.
+    GaveUp(String),
+    Fatal(BackendError),
+}
+
+impl<'a> Runner<'a> {
+    fn batch_of(&self, units: &[usize], instruction: Option<String>) -> Batch {
+        self.prepared
+            .batch(self.sources, self.options(), units, instruction)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.options().backoff_base;
+        let exp = base.saturating_mul(1u32 << attempt.min(16));
+        let capped = exp.min(self.options().backoff_max);
+        // Jitter: between half and all of the delay.
+        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+
+    /// Sends one batch with retries on rate limits and transient failures.
+    async fn request(&self, batch: &Batch) -> Attempt {
+        let max_attempts = self.options().max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = {
+                let permit = self.limits.admit(batch).await;
+                self.count(|r| r.requests += 1);
+                let result = self.job.backend.translate(batch).await;
+                let signal = match &result {
+                    Err(BackendError::RateLimited { .. }) => Signal::RateLimited,
+                    Ok(_) => Signal::Success,
+                    Err(_) => Signal::Other,
+                };
+                self.limits.finished(permit, signal);
+                result
+            };
+            let error = match result {
+                Ok(translation) => {
+                    self.count(|r| {
+                        r.input_tokens += translation.usage.input_tokens;
+                        r.output_tokens += translation.usage.output_tokens;
+                    });
+                    let ids_match = translation.outputs.len() == batch.items.len()
+                        && translation
+                            .outputs
+                            .iter()
+                            .zip(&batch.items)
+                            .all(|(o, i)| o.id == i.id);
+                    if ids_match {
+                        return Attempt::Ok(translation.outputs, translation.usage);
+                    }
+                    let got: Vec<&str> =
+                        translation.outputs.iter().map(|o| o.id.as_str()).collect();
+                    return Attempt::Bad {
+                        reason: format!("answer ids [{}] do not match the batch", got.join(", ")),
+                        ids_wrong: true,
+                    };
+                }
+                Err(error) => error,
+            };
+            if error.is_fatal() {
+                return Attempt::Fatal(error);
+            }
+            if matches!(
+                error,
+                BackendError::BadResponse { .. } | BackendError::IdMismatch { .. }
+            ) {
+                return Attempt::Bad {
+                    reason: error.to_string(),
+                    ids_wrong: error.is_id_mismatch(),
+                };
+            }
+            // Throttling is not failure: a 429 gets four times the attempts of a 5xx.
+            let budget = match error {
+                BackendError::RateLimited { .. } => max_attempts.saturating_mul(4),
+                _ => max_attempts,
+            };
+            if attempt >= budget {
+                return Attempt::GaveUp(error.to_string());
+            }
+            let delay = match &error {
+                BackendError::RateLimited {
+                    retry_after: Some(after),
+                    ..
+                } => {
+                    // At least Retry-After, plus up to 10% (and 50 ms) of jitter; every
+                    // request waits, not only this one.
+                    let jitter = after.mul_f64(fastrand::f64() * 0.1)
+                        + Duration::from_millis(fastrand::u64(0..50));
+                    let delay = *after + jitter;
+                    self.limits.close_gate_for(delay);
+                    delay
+                }
+                BackendError::RateLimited { .. } => {
+                    let delay = self.backoff(attempt);
+                    self.limits.close_gate_for(delay);
+                    delay
+                }
+                _ => self.backoff(attempt),
+            };
+            self.job
+                .progress
+                .note(&format!("{error}; retrying in {:.1}s", delay.as_secs_f64()));
+            self.count(|r| r.retries += 1);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Translates a batch; a bad answer splits it in halves, down to single segments. Each
+    /// answered part is committed before the next is sent. Returns the units answered.
+    pub(super) async fn translate_batch(&self, units: Vec<usize>) -> Result<Vec<usize>, Stop> {
+        let mut answered = Vec::new();
+        let mut stack = vec![(units, 0u32)];
+        while let Some((part, bad_tries)) = stack.pop() {
+            let batch = self.batch_of(&part, None);
+            match self.request(&batch).await {
+                Attempt::Ok(outputs, usage) => {
+                    let shares = split_usage(usage, &batch);
+                    let answers: Vec<(usize, Answer)> = part
+                        .iter()
+                        .zip(outputs)
+                        .zip(shares)
+                        .map(|((&u, output), usage)| {
+                            let unit = &self.prepared.units[u];
+                            let clean = unit.terms.is_empty()
+                                || self.job.terms.missing(&output.text, &unit.terms).is_empty();
+                            (
+                                u,
+                                Answer {
+                                    target: output.text,
+                                    usage,
+                                    cached: false,
+                                    checked: clean,
+                                },
+                            )
+                        })
+                        .collect();
+                    self.commit(answers).await?;
+                    self.job.progress.advance(self.with_followers(&part));
+                    answered.extend(part);
+                }
+                // An unreadable answer (junk, cut-off JSON) is usually a passing fault: the
+                // whole batch is asked again once before it is split, which costs one request
+                // instead of two. Wrong ids are split at once.
+                Attempt::Bad {
+                    reason,
+                    ids_wrong: false,
+                } if part.len() > 1 && bad_tries == 0 => {
+                    self.count(|r| r.retries += 1);
+                    self.job.progress.note(&format!("{reason}; asking again"));
+                    tokio::time::sleep(self.backoff(0)).await;
+                    stack.push((part, 1));
+                }
+                Attempt::Bad { reason, .. } if part.len() > 1 => {
+                    self.count(|r| {
+                        r.splits += 1;
+                        r.retries += 1;
+                    });
+                    self.job.progress.note(&format!(
+                        "{reason}; splitting {} segments in halves",
+                        part.len()
+                    ));
+                    let mid = part.len() / 2;
+                    let (left, right) = part.split_at(mid);
+                    // Left half first (the stack is LIFO).
+                    stack.push((right.to_vec(), 0));
+                    stack.push((left.to_vec(), 0));
+                }
+                Attempt::Bad { reason, .. } => {
+                    if bad_tries + 1 < self.options().max_attempts.max(1) {
+                        self.count(|r| r.retries += 1);
+                        tokio::time::sleep(self.backoff(bad_tries)).await;
+                        stack.push((part, bad_tries + 1));
+                    } else {
+                        self.fail(&part, &reason);
+                    }
+                }
+                Attempt::GaveUp(reason) => self.fail(&part, &reason),
+                Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
+            }
+        }
+        Ok(answered)
+    }
+
+    /// Re-requests a segment that misses glossary terms, once, with the violation stated.
+    /// Keeps the answer that misses fewer terms (the repair on a tie).
+    async fn repair(
+        &self,
+        unit: usize,
+        current: Answer,
+        missing: Vec<PlannedTerm>,
+    ) -> Result<(), Stop> {
+        self.count(|r| r.repairs += 1);
+        let pairs: Vec<TermPair> = missing.iter().map(|t| t.pair.clone()).collect();
+        let batch = self.batch_of(&[unit], Some(enforce::repair_instruction(&pairs)));
+        let mut best = current;
+        best.checked = true;
+        match self.request(&batch).await {
+            Attempt::Ok(mut outputs, usage) => {
+                let target = outputs.pop().map(|o| o.text).unwrap_or_default();
+                let u = &self.prepared.units[unit];
+                let still = self.job.terms.missing(&target, &u.terms);
+                best.usage.input_tokens += usage.input_tokens;
+                best.usage.output_tokens += usage.output_tokens;
+                if still.len() <= missing.len() && !target.trim().is_empty() {
+                    best.target = target;
+                    best.cached = false;
+                }
+            }
+            Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
+            // A bad or failed repair keeps the first answer (flagged later).
+            Attempt::Bad { reason, .. } | Attempt::GaveUp(reason) => {
+                self.job.progress.note(&format!(
+                    "repair of {}: {reason}",
+                    self.prepared.units[unit].id
+                ));
+            }
+        }
+        self.commit(vec![(unit, best)]).await?;
+        Ok(())
+    }
+
+    /// Repairs the answered units whose answers miss terms.
+    pub(super) async fn enforce(&self, units: &[usize]) -> Result<(), Stop> {
+        if !self.options().repair {
+            return Ok(());
+        }
+        let mut repairs = Vec::new();
+        for &u in units {
+            let Some(answer) = self.unchecked_answer(u) else {
+                continue;
+            };
+            let unit = &self.prepared.units[u];
+            let missing = self.job.terms.missing(&answer.target, &unit.terms);
+            if !missing.is_empty() {
+                repairs.push(self.repair(u, answer, missing));
+            }
+        }
+        // Side by side; the semaphore still bounds the requests in flight.
+        futures::future::try_join_all(repairs).await?;
+        Ok(())
+    }
+}
+
+/// Splits a request's usage among its items in proportion to their length.
+pub fn split_usage(usage: Usage, batch: &Batch) -> Vec<Usage> {
+    let lens: Vec<u64> = batch
+        .items
+        .iter()
+        .map(|i| i.text.chars().count() as u64 + 1)
+        .collect();
+    let total: u64 = lens.iter().sum::<u64>().max(1);
+    let mut out: Vec<Usage> = lens
+        .iter()
+        .map(|&l| Usage {
+            input_tokens: usage.input_tokens * l / total,
+            output_tokens: usage.output_tokens * l / total,
+        })
+        .collect();
+    // Rounding remainder to the first item, so the shares add up.
+    let given_in: u64 = out.iter().map(|u| u.input_tokens).sum();
+    let given_out: u64 = out.iter().map(|u| u.output_tokens).sum();
+    if let Some(first) = out.first_mut() {
+        first.input_tokens += usage.input_tokens - given_in;
+        first.output_tokens += usage.output_tokens - given_out;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Item;
+
+    #[test]
+    fn usage_shares_add_up() {
+        let batch = Batch {
+            items: ["一二三", "四", "五六七八九十"]
+                .iter()
+                .enumerate()
+                .map(|(n, t)| Item {
+                    id: format!("b1.s{}", n + 1),
+                    text: t.to_string(),
+                    terms: vec![],
+                })
+                .collect(),
+            ..Batch::default()
+        };
+        let usage = Usage {
+            input_tokens: 101,
+            output_tokens: 77,
+        };
+        let shares = split_usage(usage, &batch);
+        assert_eq!(shares.iter().map(|u| u.input_tokens).sum::<u64>(), 101);
+        assert_eq!(shares.iter().map(|u| u.output_tokens).sum::<u64>(), 77);
+        assert!(shares[2].input_tokens > shares[1].input_tokens);
+    }
+}
