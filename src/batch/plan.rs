@@ -9,11 +9,9 @@ use super::BatchError;
 use super::lines::RequestLine;
 use super::store::{MapLine, sync_dir};
 use crate::backend::openai::{OpenAiBackend, ResponseFormat};
-use crate::backend::{Backend, BackendInfo, Batch, Context, Item};
 use crate::cache::{Cache, CacheError, CacheKey};
-use crate::model::TermPair;
-use crate::pipeline::plan::{PackItem, pack};
-use crate::pipeline::{DEFAULT_BATCH_CHARS, Options, Source, Terms, estimate_tokens};
+use crate::pipeline::prepare::prepare;
+use crate::pipeline::{Job, NoProgress, Options, Source, Terms, estimate_tokens};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -69,7 +67,6 @@ pub struct PlanCounts {
 /// Turns articles into request lines.
 pub struct Planner<'a> {
     backend: &'a OpenAiBackend,
-    info: BackendInfo,
     terms: &'a dyn Terms,
     options: &'a Options,
     cache: Option<&'a Cache>,
@@ -90,9 +87,12 @@ impl<'a> Planner<'a> {
         options: &'a Options,
         cache: Option<&'a Cache>,
     ) -> Planner<'a> {
+        // What an interactive run learned about the server (its response-format verdict).
+        if let Some(path) = &options.servers {
+            crate::pipeline::servers::load(path, backend);
+        }
         Planner {
             backend,
-            info: backend.info(),
             terms,
             options,
             cache,
@@ -120,71 +120,41 @@ impl<'a> Planner<'a> {
         self
     }
 
-    fn budget(&self) -> (usize, usize) {
-        let wanted = match self.options.batch_chars {
-            0 => DEFAULT_BATCH_CHARS,
-            n => n,
-        };
-        let chars = match self.info.max_chars {
-            0 => wanted,
-            max => wanted.min(max),
-        };
-        let items = match self.info.max_items {
-            0 => usize::MAX,
-            n => n,
-        };
-        (chars, items)
-    }
-
-    /// The request lines for one article's misses, packed as the interactive run packs them.
+    /// The request lines for one article's misses: units, memory keys, packing and request
+    /// bodies exactly as the interactive run makes them ([`crate::pipeline::prepare`] and
+    /// the `openai` client's [`OpenAiBackend::request_body`]).
     pub fn plan_source(&mut self, source: &Source) -> Result<Vec<PlannedRequest>, CacheError> {
-        let texts: Vec<&str> = source.segments.iter().map(|s| s.text.as_str()).collect();
-        let mut terms = self.terms.plan(&texts);
-        terms.resize(texts.len(), Vec::new());
-        let keys: Vec<CacheKey> = texts
-            .iter()
-            .zip(&terms)
-            .map(|(text, terms)| {
-                CacheKey::new(
-                    &self.info,
-                    &self.options.source_lang,
-                    &self.options.target_lang,
-                    text,
-                    terms,
-                )
-            })
-            .collect();
-        let hits = match self.cache {
-            Some(cache) => cache.get_many(&keys)?,
-            None => vec![None; keys.len()],
+        let job = Job {
+            backend: self.backend,
+            terms: self.terms,
+            cache: self.cache,
+            options: self.options.clone(),
+            progress: &NoProgress,
         };
-        self.counts.segments += keys.len();
-        let mut todo = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            if hits[i].is_some() {
+        let sources = std::slice::from_ref(source);
+        let prepared = prepare(&job, sources)?;
+        let mut send = prepared.to_send();
+        self.counts.segments += prepared.units.len();
+        for (u, unit) in prepared.units.iter().enumerate() {
+            if prepared.hits[u].is_some() {
                 self.counts.cached += 1;
-            } else if self.pending.contains(key) {
+                send[u] = false;
+            } else if self.pending.contains(&unit.key) {
                 self.counts.pending += 1;
-            } else if self.exhausted.contains(key) {
-                if self.seen.insert(*key) {
+                send[u] = false;
+            } else if self.exhausted.contains(&unit.key) {
+                if self.seen.insert(unit.key) {
                     self.counts.interactive += 1;
                 }
-            } else if self.seen.insert(*key) {
-                todo.push(i);
+                send[u] = false;
+            } else if !self.seen.insert(unit.key) {
+                // Planned for an earlier article (or an earlier segment of this one).
+                send[u] = false;
             }
         }
-        let items: Vec<PackItem> = todo
-            .iter()
-            .map(|&i| PackItem {
-                chars: texts[i].chars().count(),
-                block: source.segments[i].id.block,
-            })
-            .collect();
-        let (chars, max_items) = self.budget();
         let mut out = Vec::new();
-        for range in pack(&items, chars, max_items) {
-            let members = &todo[range];
-            let batch = self.batch(source, members, &terms);
+        for members in prepared.batches_for(&send, self.options) {
+            let batch = prepared.batch(sources, self.options, &members, None);
             let body = self.backend.request_body(&batch, self.format);
             let prompt: String = body["messages"]
                 .as_array()
@@ -195,7 +165,7 @@ impl<'a> Planner<'a> {
             let input_tokens = estimate_tokens(&prompt).0;
             let output_tokens = members
                 .iter()
-                .map(|&i| estimate_tokens(texts[i]).1 + 8)
+                .map(|&u| estimate_tokens(&prepared.units[u].text).1 + 8)
                 .sum();
             self.counts.planned += members.len();
             self.counts.requests += 1;
@@ -205,12 +175,9 @@ impl<'a> Planner<'a> {
                 line: RequestLine::chat(body),
                 segments: members
                     .iter()
-                    .map(|&i| {
-                        (
-                            source.segments[i].id.to_string(),
-                            keys[i],
-                            texts[i].chars().count(),
-                        )
+                    .map(|&u| {
+                        let unit = &prepared.units[u];
+                        (unit.id.to_string(), unit.key, unit.chars())
                     })
                     .collect(),
                 input_tokens,
@@ -218,31 +185,6 @@ impl<'a> Planner<'a> {
             });
         }
         Ok(out)
-    }
-
-    /// The batch the interactive run would send for `members`: title and the previous
-    /// segment as context.
-    fn batch(&self, source: &Source, members: &[usize], terms: &[Vec<TermPair>]) -> Batch {
-        let previous = members[0]
-            .checked_sub(1)
-            .map(|i| source.segments[i].text.clone());
-        Batch {
-            items: members
-                .iter()
-                .map(|&i| Item {
-                    id: source.segments[i].id.to_string(),
-                    text: source.segments[i].text.clone(),
-                    terms: terms[i].clone(),
-                })
-                .collect(),
-            context: Context {
-                title: source.title.clone(),
-                previous,
-                instruction: None,
-            },
-            source_lang: self.options.source_lang.clone(),
-            target_lang: self.options.target_lang.clone(),
-        }
     }
 }
 

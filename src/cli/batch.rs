@@ -465,6 +465,7 @@ fn requests(
     let mut session = Session::open(&backend, &cache, dir, limits(spec))?;
     let options = Options {
         batch_chars: batch_chars.map_or(0, |n| n as usize),
+        servers: bitext::pipeline::servers::default_path(),
         ..Options::default()
     };
     let pending = session.pending_keys()?;

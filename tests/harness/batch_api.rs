@@ -360,10 +360,10 @@ fn batch_api_killed_at_any_moment_creates_each_batch_once() {
 }
 
 /// The runner of the offline round trip: reads request lines, answers each with the
-/// simulated server's translator, writes output lines in the OpenAI shape (as
+/// simulated server's translator (`sim::fake_translation`, in Python), writes output lines in the OpenAI shape (as
 /// `vllm run-batch` does).
 const RUNNER: &str = r#"
-import hashlib, json, sys
+import hashlib, json, re, sys
 src, dst = sys.argv[1], sys.argv[2]
 with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
     for n, line in enumerate(f):
@@ -377,6 +377,10 @@ with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
             for s, t in terms:
                 if s and s in seg["text"]:
                     text += " " + t
+            for word in re.split(r"[^0-9A-Za-z]", seg["text"]):
+                kept = any(c.isdigit() or c.isupper() for c in word)
+                if kept and word not in text.split(" "):
+                    text += " " + word
             res.append({"id": seg["id"], "text": text + "."})
         body = {"id": "cmpl-%d" % n, "object": "chat.completion", "model": req["body"]["model"],
                 "choices": [{"index": 0, "message": {"role": "assistant",
@@ -402,6 +406,8 @@ fn batch_requests_external_runner_results_then_translate_sends_nothing() {
         let mut cmd = bitext();
         cmd.env("OPENAI_BASE_URL", sim.base_url())
             .env("OPENAI_API_KEY", CANARY)
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
             .arg("batch")
             .args(args)
             .arg("-b")
@@ -497,6 +503,8 @@ fn batch_list_status_cancel_and_dry_run() {
         let mut cmd = bitext();
         cmd.env("OPENAI_BASE_URL", sim.base_url())
             .env("OPENAI_API_KEY", CANARY)
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
             .arg("batch")
             .args(args)
             .args(["-b", "openai", "--cache"])
