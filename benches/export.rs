@@ -47,6 +47,6 @@ fn one_format(bencher: divan::Bencher, name: &str) {
 /// Reading the JSON form back (what `bitext export` does first).
 #[divan::bench]
 fn read_json(bencher: divan::Bencher) {
-    let json = SAMPLE.to_json();
-    bencher.bench(|| Bitext::from_json(divan::black_box(&json), "sample.json").unwrap());
+    let json = bitext::export::json::render(&SAMPLE);
+    bencher.bench(|| bitext::export::json::read(divan::black_box(&json), "sample.json").unwrap());
 }

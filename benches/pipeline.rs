@@ -18,7 +18,7 @@ use bitext::backend::http::ApiKey;
 use bitext::backend::openai::{OpenAiBackend, OpenAiSettings, ResponseFormat};
 use bitext::cache::{Cache, CacheKey};
 use bitext::glossary::Glossary;
-use bitext::pipeline::{self, GlossaryTerms, Job, NoProgress, Options, Source};
+use bitext::pipeline::{self, Article, GlossaryTerms, Job, NoProgress, Options};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,10 +28,10 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn sample() -> Source {
+fn sample() -> Article {
     let doc = bitext::document::read_path(&root().join("samples/smart-china-expo-2021.zh.md"))
         .expect("sample reads");
-    Source::from_document(&doc)
+    Article::from_document(&doc)
 }
 
 fn main() {
@@ -54,7 +54,7 @@ async fn translate(
     terms: &GlossaryTerms,
     cache: &Cache,
     concurrency: usize,
-    sources: &[Source],
+    sources: &[Article],
 ) -> Figures {
     let job = Job {
         backend,
@@ -130,7 +130,7 @@ fn end_to_end() {
         let cache = Cache::open(dir.path()).expect("cache");
         let concurrency = 8;
         let backend = backend_for(concurrency);
-        let articles: Vec<Source> = (1..=20)
+        let articles: Vec<Article> = (1..=20)
             .map(|n| {
                 let mut source = sample();
                 source.name = format!("article-{n}.zh.md");
@@ -213,7 +213,7 @@ fn pack_sample(bencher: divan::Bencher) {
             block: s.block,
         })
         .collect();
-    bencher.bench(|| pipeline::plan::pack(divan::black_box(&items), 1200, 40));
+    bencher.bench(|| pipeline::plan::pack(divan::black_box(&items), 1200, 40, 4));
 }
 
 /// QA checks over the sample (the fake server's answers as targets).

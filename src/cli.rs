@@ -13,6 +13,7 @@ mod check;
 pub mod export;
 mod glossary;
 mod split;
+mod terms;
 mod translate;
 
 #[derive(Debug, Parser)]
@@ -46,9 +47,41 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
     Check(check::CheckArgs),
+    /// List the terms an article needs (names, places, organisations, events, programmes,
+    /// coined phrases) that are not in the glossary yet, with proposed renderings.
+    Terms(terms::TermsArgs),
     /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
     /// Markdown or JSON.
     Export(export::ExportArgs),
+}
+
+/// Which glossaries a command uses (one rule for every command, see
+/// `bitext::glossary::resolve`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlossarySelection {
+    /// Glossary file or folder of `*.toml` files; repeat to layer several (later wins).
+    /// Default: `glossary` in bitext.toml, else ./glossary/zh-en.toml (or every *.toml in
+    /// ./glossary/).
+    #[arg(short = 'g', long = "glossary", value_name = "GLOSSARY")]
+    pub glossaries: Vec<std::path::PathBuf>,
+    /// Use no glossary, not even the project's.
+    #[arg(long, conflicts_with = "glossaries")]
+    pub no_glossary: bool,
+}
+
+impl GlossarySelection {
+    /// The files to use, given the config's `glossary` list.
+    pub fn choose(
+        &self,
+        configured: &[std::path::PathBuf],
+    ) -> anyhow::Result<bitext::glossary::GlossaryChoice> {
+        Ok(bitext::glossary::resolve(
+            &self.glossaries,
+            configured,
+            self.no_glossary,
+            std::path::Path::new("."),
+        )?)
+    }
 }
 
 /// Exit status: 0 success; 1 failure (or findings, where a command says so); 2 usage error.
@@ -64,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
+        Command::Terms(args) => terms::run(args),
     };
     match result {
         Ok(code) => code,

@@ -256,7 +256,7 @@ pub struct Overrides {
 
 /// Where the chosen default backend came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultSource {
+pub enum ChosenBy {
     CommandLine,
     Environment,
     ConfigFile,
@@ -549,15 +549,15 @@ impl Config {
 
     /// The backend to use when none is named: `-b`, `$BITEXT_BACKEND`, `default_backend`, or
     /// `gloss`.
-    pub fn default_name(&self, env: &Env, overrides: &Overrides) -> (String, DefaultSource) {
+    pub fn default_name(&self, env: &Env, overrides: &Overrides) -> (String, ChosenBy) {
         if let Some(name) = &overrides.backend {
-            (name.clone(), DefaultSource::CommandLine)
+            (name.clone(), ChosenBy::CommandLine)
         } else if let Some(name) = env.get("BITEXT_BACKEND") {
-            (name, DefaultSource::Environment)
+            (name, ChosenBy::Environment)
         } else if let Some(name) = &self.default_backend {
-            (name.clone(), DefaultSource::ConfigFile)
+            (name.clone(), ChosenBy::ConfigFile)
         } else {
-            ("gloss".into(), DefaultSource::Fallback)
+            ("gloss".into(), ChosenBy::Fallback)
         }
     }
 
@@ -822,7 +822,7 @@ args = ["argos.py", "--beam", "2"]
         let none = Env::from_pairs(Vec::<(String, String)>::new());
         assert_eq!(
             cfg.default_name(&none, &Overrides::default()),
-            ("deepseek".into(), DefaultSource::ConfigFile)
+            ("deepseek".into(), ChosenBy::ConfigFile)
         );
         let env = Env::from_pairs([("BITEXT_BACKEND", "deepl")]);
         assert_eq!(cfg.default_name(&env, &Overrides::default()).0, "deepl");
@@ -833,7 +833,7 @@ args = ["argos.py", "--beam", "2"]
         assert_eq!(cfg.default_name(&env, &cli).0, "argos");
         assert_eq!(
             Config::default().default_name(&none, &Overrides::default()),
-            ("gloss".into(), DefaultSource::Fallback)
+            ("gloss".into(), ChosenBy::Fallback)
         );
     }
 

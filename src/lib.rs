@@ -22,6 +22,7 @@ pub mod glossary;
 pub mod model;
 pub mod pipeline;
 pub mod split;
+pub mod terms;
 pub mod text;
 pub mod util;
 

@@ -3,11 +3,11 @@
 //! variants whose links are known), glossary anchors, and a property test of coverage.
 
 use crate::common;
-use bitext::align::lexical::GlossaryTerms;
+use bitext::align::lexical::GlossaryAnchors;
 use bitext::align::{Aligner, Dictionary, Link, links_tsv};
 use bitext::backend::gloss::{Lexicon, gloss_text};
 use bitext::glossary::Glossary;
-use bitext::model::{Bitext, Origin};
+use bitext::model::Origin;
 use bitext::{document, split};
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ fn json_output_is_a_bitext_with_aligned_origins() {
     let zh = fixture("morning.zh.md");
     let en = fixture("morning.en.md");
     let json = run_align(&[zh.to_str().unwrap(), en.to_str().unwrap(), "-f", "json"]);
-    let bitext = Bitext::from_json(&json, "out.json").unwrap();
+    let bitext = bitext::export::json::read(&json, "out.json").unwrap();
     assert_eq!(bitext.pairs.len(), 9);
     let merged = &bitext.pairs[5];
     assert_eq!(merged.id, "b4.s1+s2");
@@ -262,7 +262,7 @@ fn glossary_terms_are_lexical_evidence() {
     // Without a dictionary, only length, numbers and Latin tokens speak; the glossary's
     // renderings add evidence for the right links, so their scores rise.
     let glossary = Glossary::load(&common::glossary()).unwrap();
-    let terms = GlossaryTerms::new(glossary);
+    let terms = GlossaryAnchors::new(glossary);
     let zh = ["智博会在重庆开幕。", "两江新区签约了许多项目，总额很大。"];
     let en = [
         "The Smart China Expo opened in Chongqing, drawing exhibitors from many countries.",
@@ -414,7 +414,7 @@ fn machine_translations_bridge_without_a_dictionary() {
     let en_refs: Vec<&str> = en.iter().map(String::as_str).collect();
     let mut aligner = Aligner::new(None, None);
     let plain = aligner.align(&zh_refs, &en_refs);
-    aligner.sources.translations = Some(&mt);
+    aligner.evidence.translations = Some(&mt);
     let bridged = aligner.align(&zh_refs, &en_refs);
     let expected: Vec<(Vec<usize>, Vec<usize>)> = vec![
         (vec![0], vec![0]),

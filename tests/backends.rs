@@ -169,15 +169,15 @@ async fn openai_success_sends_the_protocol_and_records_usage() {
         b["messages"][0]["content"]
             .as_str()
             .unwrap()
-            .contains("protocol v1")
+            .contains("protocol v2")
     );
     assert_eq!(b["messages"][1]["role"], "user");
     let user: Value = serde_json::from_str(b["messages"][1]["content"].as_str().unwrap()).unwrap();
     assert_eq!(
         user,
         json!({
-            "segments": [{"id": "b1.s1", "text": "两江新区发布新政。"}],
-            "terms": [{"source": "两江新区", "target": "Liangjiang New Area"}],
+            "segments": [["b1.s1", "两江新区发布新政。"]],
+            "terms": ["两江新区=Liangjiang New Area"],
             "context": {"title": "智博会开幕"}
         })
     );
@@ -210,10 +210,7 @@ async fn openai_batch_out_of_order_is_restored_in_one_request() {
     .unwrap();
     assert_eq!(user["segments"].as_array().unwrap().len(), 3);
     // Only the batch's matched terms, once.
-    assert_eq!(
-        user["terms"],
-        json!([{"source": "两江新区", "target": "Liangjiang New Area"}])
-    );
+    assert_eq!(user["terms"], json!(["两江新区=Liangjiang New Area"]));
 }
 
 #[tokio::test]
@@ -1400,8 +1397,10 @@ async fn factory_falls_back_to_the_offline_gloss_backend() {
     );
 }
 
+/// The first wave goes out together (no request waits for another's verdict); each request
+/// refused for its format is re-sent in the next form, and later requests start there.
 #[tokio::test]
-async fn openai_concurrent_first_batches_probe_once() {
+async fn openai_first_wave_goes_out_together_and_refusals_move_to_the_next_form() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(body_partial_json(
@@ -1409,9 +1408,10 @@ async fn openai_concurrent_first_batches_probe_once() {
         ))
         .respond_with(
             ResponseTemplate::new(400)
-                .set_body_json(json!({"error": {"message": "Unknown parameter: response_format"}})),
+                .set_body_json(json!({"error": {"message": "Unknown parameter: response_format"}}))
+                .set_delay(Duration::from_millis(100)),
         )
-        .expect(1)
+        .expect(4)
         .mount(&server)
         .await;
     let content = answer(&[("b1.s1", "ok")]);
@@ -1424,19 +1424,28 @@ async fn openai_concurrent_first_batches_probe_once() {
                 .set_body_json(chat(&content))
                 .set_delay(Duration::from_millis(100)),
         )
-        .expect(4)
+        .expect(5)
         .mount(&server)
         .await;
     let mut settings = openai_settings(&server, None);
     settings.model = "probe-concurrent".into();
     let backend = OpenAiBackend::new(settings).unwrap();
     let b = batch(1);
+    let started = std::time::Instant::now();
     let results = futures::future::join_all((0..4).map(|_| backend.translate(&b))).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
+    // Two round trips of 100 ms side by side, not eight one after another.
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(backend.response_format(), Some(ResponseFormat::JsonObject));
+    backend.translate(&b).await.unwrap();
     assert_eq!(
         requests(&server).await.len(),
-        5,
-        "one rejected probe, then one per batch"
+        9,
+        "four refused, four re-sent, then one per batch"
     );
 }
 

@@ -37,7 +37,7 @@ pub fn gloss_sample() -> Bitext {
                 String::from_utf8_lossy(&status.stderr)
             );
             let text = std::fs::read_to_string(&out).unwrap();
-            let mut b = Bitext::from_json(&text, "sample.json").unwrap();
+            let mut b = bitext::export::json::read(&text, "sample.json").unwrap();
             b.meta.created = "2026-11-27T12:00:00Z".into();
             // The path as given on the command line is absolute here; pin a portable one.
             b.meta.source_file = Some("samples/smart-china-expo-2021.zh.md".into());
@@ -228,7 +228,7 @@ fn snapshots_of_every_format() {
 fn json_round_trips_exactly() {
     let b = small();
     let json = render(&b, Format::Json);
-    let back = Bitext::from_json(&json, "small.json").unwrap();
+    let back = bitext::export::json::read(&json, "small.json").unwrap();
     assert_eq!(back, b);
     assert_eq!(render(&back, Format::Json), json);
 }
@@ -258,7 +258,7 @@ fn tsv_round_trips() {
     for line in text.lines() {
         assert_eq!(line.split('\t').count(), 6, "{line}");
     }
-    let back = tsv::read_tsv(&text, "small.tsv").unwrap();
+    let back = tsv::read(&text, "small.tsv").unwrap();
     assert_eq!(kept(&back), kept(&b));
     assert_eq!(
         (back.source_lang.as_str(), back.target_lang.as_str()),
@@ -289,7 +289,7 @@ fn plain_tsv_is_source_tab_target() {
 #[test]
 fn tmx_parses_back_to_the_same_pairs() {
     let b = small();
-    let back = tmx::read_tmx(&render(&b, Format::Tmx), "small.tmx").unwrap();
+    let back = tmx::read(&render(&b, Format::Tmx), "small.tmx").unwrap();
     assert_eq!(kept(&back), kept(&b));
     assert_eq!(back.source_lang, "zh-CN");
     assert_eq!(back.target_lang, "en");
@@ -304,7 +304,7 @@ fn xliff_parses_back_to_the_same_pairs() {
     assert!(text.contains("<segment id=\"b5.s1_s2\" state=\"translated\">"));
     assert!(text.contains("<segment id=\"b3.s2\" state=\"initial\">"));
     assert!(text.contains("<segment id=\"b5.s3\" state=\"initial\">"));
-    let back = xliff::read_xliff(&text, "small.xlf").unwrap();
+    let back = xliff::read(&text, "small.xlf").unwrap();
     assert_eq!(kept(&back), kept(&b));
     assert_eq!(
         (back.source_lang.as_str(), back.target_lang.as_str()),
@@ -596,13 +596,13 @@ fn sample_exports_keep_every_sentence() {
     let b = sample::sample_bitext(&sample());
     assert!(b.pairs.len() > 50, "{}", b.pairs.len());
     let tsv_text = render(&b, Format::Tsv);
-    assert_eq!(kept(&tsv::read_tsv(&tsv_text, "s.tsv").unwrap()), kept(&b));
+    assert_eq!(kept(&tsv::read(&tsv_text, "s.tsv").unwrap()), kept(&b));
     assert_eq!(
-        kept(&tmx::read_tmx(&render(&b, Format::Tmx), "s.tmx").unwrap()),
+        kept(&tmx::read(&render(&b, Format::Tmx), "s.tmx").unwrap()),
         kept(&b)
     );
     assert_eq!(
-        kept(&xliff::read_xliff(&render(&b, Format::Xliff), "s.xlf").unwrap()),
+        kept(&xliff::read(&render(&b, Format::Xliff), "s.xlf").unwrap()),
         kept(&b)
     );
     let md = render(&b, Format::Markdown);

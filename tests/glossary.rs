@@ -561,7 +561,7 @@ fn check_reads_bitext_json() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.json");
-    std::fs::write(&path, doc.to_json()).unwrap();
+    std::fs::write(&path, bitext::export::json::render(&doc)).unwrap();
     let out = bitext()
         .args(["check", "-g"])
         .arg(glossary())

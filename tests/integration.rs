@@ -10,4 +10,5 @@ mod glossary;
 mod harness;
 mod sim;
 mod split;
+mod terms;
 mod translate;

@@ -18,16 +18,17 @@
 //! path.
 
 pub mod dp;
+pub mod english;
 pub mod length;
 pub mod lexical;
 
 use crate::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Segment, Severity};
 use dp::{Band, Bead};
 use length::LengthModel;
-use lexical::{Features, Sources};
+use lexical::{Evidence, Features};
 use std::collections::HashMap;
 
-pub use lexical::{Dictionary, TermSource};
+pub use lexical::{Dictionary, TermAnchors};
 
 /// One alignment link: 0-based source and target sentence indices (either may be empty) and
 /// the link's score (higher is more confident).
@@ -119,14 +120,14 @@ pub const SHAPES: &[((usize, usize), f64)] = &[
 
 /// The aligner: dictionary, glossary terms and parameters.
 pub struct Aligner<'a> {
-    pub sources: Sources<'a>,
+    pub evidence: Evidence<'a>,
     pub params: Params,
 }
 
 impl<'a> Aligner<'a> {
-    pub fn new(dictionary: Option<&'a dyn Dictionary>, terms: Option<&'a dyn TermSource>) -> Self {
+    pub fn new(dictionary: Option<&'a dyn Dictionary>, terms: Option<&'a dyn TermAnchors>) -> Self {
         Aligner {
-            sources: Sources {
+            evidence: Evidence {
                 dictionary,
                 terms,
                 translations: None,
@@ -137,7 +138,7 @@ impl<'a> Aligner<'a> {
 
     /// Aligns Chinese sentences with English sentences.
     pub fn align(&self, zh: &[&str], en: &[&str]) -> Vec<Link> {
-        let features = Features::build(zh, en, &self.sources);
+        let features = Features::build(zh, en, &self.evidence);
         self.align_features(&features)
     }
 
@@ -148,7 +149,7 @@ impl<'a> Aligner<'a> {
         let mut vocabulary = lexical::Vocabulary::default();
         let features: Vec<Features> = docs
             .iter()
-            .map(|(zh, en)| Features::build_in(zh, en, &self.sources, &mut vocabulary))
+            .map(|(zh, en)| Features::build_in(zh, en, &self.evidence, &mut vocabulary))
             .collect();
         self.align_prepared(&features)
     }
@@ -637,7 +638,7 @@ mod tests {
         let features = Features::build(
             &zh,
             &en,
-            &Sources {
+            &Evidence {
                 dictionary: None,
                 terms: None,
                 translations: None,
@@ -661,12 +662,12 @@ mod tests {
             "The venue was the Expo Center.",
             "By 2021 the number had grown to 300.",
         ];
-        let sources = Sources {
+        let evidence = Evidence {
             dictionary: None,
             terms: None,
             translations: None,
         };
-        let features = Features::build(&zh, &en, &sources);
+        let features = Features::build(&zh, &en, &evidence);
         assert_eq!(features.masks(0, 0).0.count_ones(), 2); // 2019, 120
         assert_eq!(features.masks(1, 1).0.count_ones(), 1); // Expo
         assert_eq!(features.masks(0, 2), (0, 0));

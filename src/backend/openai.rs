@@ -3,14 +3,14 @@
 //!
 //! The batch protocol (version [`PROTOCOL_VERSION`], documented in `docs/backends.md`): the
 //! user message is the JSON object
-//! `{"segments":[{"id","text"}],"terms":[{"source","target"}],"context":{…}}` and the model
+//! `{"context":{…},"segments":[["id","text"]],"terms":["source=target"]}` and the model
 //! answers the JSON object `{"translations":[{"id","text"}]}`. The answer format is requested
 //! with `response_format` `json_schema` where the server honours it, else `json_object`, else
 //! by the prompt alone; the first batch for a base URL + model probes which (see
 //! [`ResponseFormat`]) and the verdict is cached in memory for the process.
 
 use super::http::{self, ApiKey, Failure};
-use super::{Backend, BackendError, BackendInfo, Batch, Output, TermPair, Translation, Usage};
+use super::{Backend, BackendError, BackendInfo, Batch, Output, Translation, Usage};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Version of the batch protocol and prompt; part of the cache key.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The default model of the built-in `openai` backend.
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
@@ -112,11 +112,12 @@ impl OpenAiSettings {
 /// The OpenAI-compatible client.
 pub struct OpenAiBackend {
     settings: OpenAiSettings,
-    client: reqwest::Client,
-    /// The response-format verdict once known (probed, or adopted from an earlier run).
+    /// Built on the first request (a plan or a run answered from the memory never loads TLS
+    /// roots or starts a connection pool).
+    client: std::sync::OnceLock<reqwest::Client>,
+    /// The response-format verdict once known (learned from the first answer, or adopted
+    /// from an earlier run).
     verdict: Mutex<Option<ResponseFormat>>,
-    /// Serialises the one-time probe so concurrent first batches do not all probe.
-    probe: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for OpenAiBackend {
@@ -140,13 +141,20 @@ impl OpenAiBackend {
                 detail: "no model set; set model in bitext.toml or pass --model".into(),
             });
         }
-        let client = http::client(&name, settings.timeout)?;
+        let client = std::sync::OnceLock::new();
         Ok(OpenAiBackend {
             settings,
             client,
             verdict: Mutex::new(None),
-            probe: tokio::sync::Mutex::new(()),
         })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, BackendError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = http::client(&self.settings.name, self.settings.timeout)?;
+        Ok(self.client.get_or_init(|| client))
     }
 
     pub fn settings(&self) -> &OpenAiSettings {
@@ -212,7 +220,7 @@ impl OpenAiBackend {
         let s = &self.settings;
         let url = format!("{}/chat/completions", s.base_url);
         let mut request = self
-            .client
+            .client()?
             .post(url)
             .json(&self.request_body(batch, format));
         if let Some(key) = &s.api_key {
@@ -323,36 +331,51 @@ impl OpenAiBackend {
         })
     }
 
-    /// The first batch for this base URL + model: try `json_schema`, then `json_object`, then
-    /// the prompt alone, moving on only when the server rejects the parameter. A server that
-    /// accepts `json_schema` but answers with anything but the bare schema object (fences,
-    /// prose) ignores it: the verdict is then `None` (prompt only, robust parsing).
-    async fn probe(&self, batch: &Batch) -> Result<Translation, BackendError> {
-        let mut format = ResponseFormat::JsonSchema;
+    /// Takes the verdict from an answer in `format`: honoured when the content is the bare
+    /// schema object. An answer in another format than the verdict says (one sent before a
+    /// refusal moved the verdict on) teaches nothing.
+    fn learn_from_answer(&self, format: ResponseFormat, content: &str) {
+        let mut verdict = self.verdict.lock().expect("verdict lock");
+        if format == ResponseFormat::None || verdict.is_some_and(|v| v != format) {
+            return;
+        }
+        let honoured = serde_json::from_str::<Answer>(content.trim()).is_ok();
+        let learned = if honoured {
+            format
+        } else {
+            ResponseFormat::None
+        };
+        if *verdict != Some(learned) {
+            tracing::debug!(backend = %self.settings.name, verdict = learned.as_str(), "response_format verdict");
+            *verdict = Some(learned);
+        }
+    }
+
+    /// Sends a batch in the verdict's format, or, before there is a verdict, in the richest
+    /// form (`json_schema`), moving on to the next form when the server refuses the one sent.
+    /// Every request of the first wave goes out at once; the first answer gives the verdict.
+    /// A server that accepts `json_schema` but answers with anything but the bare schema
+    /// object (fences, prose) ignores it: the verdict is then `None` (prompt only, robust
+    /// parsing).
+    async fn send_learning(&self, batch: &Batch) -> Result<Translation, BackendError> {
+        let mut format = self.response_format().unwrap_or(ResponseFormat::JsonSchema);
         loop {
             match self.send(batch, format).await? {
                 Ok(reply) => {
-                    let honoured = match format {
-                        ResponseFormat::None => true,
-                        _ => serde_json::from_str::<Answer>(reply.content.trim()).is_ok(),
-                    };
-                    let verdict = if honoured {
-                        format
-                    } else {
-                        ResponseFormat::None
-                    };
-                    self.set_verdict(verdict);
-                    tracing::debug!(
-                        backend = %self.settings.name,
-                        verdict = verdict.as_str(),
-                        "response_format probe"
-                    );
+                    self.learn_from_answer(format, &reply.content);
                     return self.finish(batch, reply);
                 }
-                Err(()) => match format.next() {
-                    Some(next) => format = next,
-                    None => unreachable!("ResponseFormat::None is never rejected"),
-                },
+                Err(()) => {
+                    let next = format
+                        .next()
+                        .expect("ResponseFormat::None is never refused");
+                    // Later requests start from the next form (a refusal is a verdict too).
+                    let mut verdict = self.verdict.lock().expect("verdict lock");
+                    if verdict.is_none_or(|v| v == format) {
+                        *verdict = Some(next);
+                    }
+                    format = next;
+                }
             }
         }
     }
@@ -436,16 +459,10 @@ impl Backend for OpenAiBackend {
         if batch.items.is_empty() {
             return Ok(Translation::default());
         }
-        if let Some(format) = self.response_format() {
-            return self.send_known(batch, format).await;
+        match self.settings.response_format {
+            Some(format) => self.send_known(batch, format).await,
+            None => self.send_learning(batch).await,
         }
-        let guard = self.probe.lock().await;
-        // Another batch may have finished the probe while this one waited.
-        if let Some(format) = self.response_format() {
-            drop(guard);
-            return self.send_known(batch, format).await;
-        }
-        self.probe(batch).await
     }
 }
 
@@ -485,7 +502,8 @@ fn language_name(code: &str) -> String {
     }
 }
 
-/// The system prompt of protocol version 1.
+/// The system prompt of protocol version 2: every rule of version 1 (ids, terms, first
+/// mentions, context for reference only, nothing merged or dropped) in fewer words.
 pub fn system_prompt(batch: &Batch) -> String {
     let source = if batch.source_lang.is_empty() {
         "Chinese".to_string()
@@ -498,41 +516,45 @@ pub fn system_prompt(batch: &Batch) -> String {
         language_name(&batch.target_lang)
     };
     format!(
-        "You are a professional news translator from {source} into {target} \
-(bitext batch protocol v{PROTOCOL_VERSION}).\n\
-The user message is a JSON object with \"segments\" (each an \"id\" and a \"text\" to translate), \
-\"terms\" (glossary: render each \"source\" exactly as its \"target\") and an optional \
-\"context\" (\"title\" of the article, \"previous\": the source sentence before the first segment, \
-\"instruction\": a note for this request). The context is for reference only: do not translate it.\n\
-Translate every segment on its own, faithfully and fluently, keeping all numbers, names and dates. \
-Never merge, split, drop or reorder segments.\n\
-Answer with only this JSON object, one entry per segment, with the same ids: \
-{{\"translations\":[{{\"id\":\"<segment id>\",\"text\":\"<{target} translation>\"}}]}}"
+        "Translate news from {source} into {target} (bitext protocol v{PROTOCOL_VERSION}). \
+Input JSON: \"segments\": [id, text] pairs; \"terms\": \"source=target\" renderings to use exactly \
+(a source listed twice: the first rendering at its first occurrence, the second after); \
+\"context\": title, previous sentence, instruction, for reference only. \
+Translate every segment on its own, completely and faithfully, keeping numbers, names and dates; \
+never merge, split, drop or reorder segments. \
+Reply only {{\"translations\":[{{\"id\":\"<id>\",\"text\":\"<{target}>\"}}]}} with the same ids."
     )
 }
 
-/// The user message of protocol version 1: the segments, the union of the items' terms (each
-/// once, in order of first appearance) and the context.
+/// The user message of protocol version 2: `{"context":{…},"segments":[[id,text]…],
+/// "terms":["source=target"…]}` — the segments as pairs, the union of the items' terms as
+/// one compact line each (each once, in order of first appearance; the pipeline leaves out
+/// terms rendered as themselves), the context only when there is one.
 pub fn user_message(batch: &Batch) -> String {
-    let mut terms: Vec<&TermPair> = Vec::new();
+    let mut terms: Vec<String> = Vec::new();
     for item in &batch.items {
         for term in &item.terms {
-            if !terms.contains(&term) {
-                terms.push(term);
+            let line = format!("{}={}", term.source, term.target);
+            if !terms.contains(&line) {
+                terms.push(line);
             }
         }
     }
     let segments: Vec<Value> = batch
         .items
         .iter()
-        .map(|item| json!({"id": item.id, "text": item.text}))
+        .map(|item| json!([item.id, item.text]))
         .collect();
-    let mut message = json!({"segments": segments, "terms": terms});
+    let mut message = serde_json::Map::new();
     let context = serde_json::to_value(&batch.context).unwrap_or(Value::Null);
     if context.as_object().is_some_and(|o| !o.is_empty()) {
-        message["context"] = context;
+        message.insert("context".into(), context);
     }
-    message.to_string()
+    message.insert("segments".into(), json!(segments));
+    if !terms.is_empty() {
+        message.insert("terms".into(), json!(terms));
+    }
+    Value::Object(message).to_string()
 }
 
 /// Removes reasoning blocks: every `<think>…</think>`, and everything up to a closing
@@ -628,7 +650,7 @@ fn answer_from_value(value: Value) -> Result<Answer, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Context, Item};
+    use crate::backend::{Context, Item, TermPair};
 
     fn batch() -> Batch {
         Batch {
@@ -661,18 +683,37 @@ mod tests {
 
     #[test]
     fn user_message_has_segments_terms_once_and_context() {
-        let v: Value = serde_json::from_str(&user_message(&batch())).unwrap();
+        let message = user_message(&batch());
         assert_eq!(
-            v,
-            json!({
-                "segments": [
-                    {"id": "b3.s1", "text": "两江新区发布新政。"},
-                    {"id": "b3.s2", "text": "两江新区在重庆。"}
-                ],
-                "terms": [{"source": "两江新区", "target": "Liangjiang New Area"}],
-                "context": {"title": "智博会"}
-            })
+            message,
+            r#"{"context":{"title":"智博会"},"segments":[["b3.s1","两江新区发布新政。"],["b3.s2","两江新区在重庆。"]],"terms":["两江新区=Liangjiang New Area"]}"#
         );
+        let mut bare = batch();
+        bare.context = Context::default();
+        for item in &mut bare.items {
+            item.terms.clear();
+        }
+        let v: Value = serde_json::from_str(&user_message(&bare)).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 1, "no empty terms or context");
+    }
+
+    #[test]
+    fn system_prompt_keeps_every_rule_in_few_characters() {
+        let prompt = system_prompt(&batch());
+        for rule in [
+            "protocol v2",
+            "\"segments\"",
+            "\"terms\"",
+            "exactly",
+            "first occurrence",
+            "reference only",
+            "never merge, split, drop or reorder",
+            "same ids",
+            "numbers, names and dates",
+        ] {
+            assert!(prompt.contains(rule), "{rule:?} missing from {prompt}");
+        }
+        assert!(prompt.chars().count() < 560, "{}", prompt.chars().count());
     }
 
     #[test]
@@ -685,7 +726,7 @@ mod tests {
         );
         assert!(doc.contains("\"name\": \"bitext_translations\""));
         assert_eq!(
-            PROTOCOL_VERSION, 1,
+            PROTOCOL_VERSION, 2,
             "bump the version in docs/backends.md too"
         );
     }

@@ -2,7 +2,7 @@
 //! [--presplit] [--links]`
 
 use anyhow::{Context, Result, bail};
-use bitext::align::lexical::GlossaryTerms;
+use bitext::align::lexical::GlossaryAnchors;
 use bitext::align::{self, Aligner, Dictionary};
 use bitext::backend::gloss::Lexicon;
 use bitext::export::{self, ExportOptions, Format};
@@ -67,7 +67,7 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     };
     let terms = load_terms(&args.glossaries)?;
     let mut aligner = Aligner::new(dictionary, terms.as_deref());
-    aligner.sources.translations = translations.as_deref();
+    aligner.evidence.translations = translations.as_deref();
     let en_texts: Vec<&str> = en.iter().map(|s| s.text.as_str()).collect();
     let links = aligner.align(&zh_texts, &en_texts);
     let meta = Meta {
@@ -164,12 +164,12 @@ fn bridge_dictionary() -> Result<&'static dyn Dictionary> {
     Ok(Lexicon::global())
 }
 
-fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermSource>>> {
+fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermAnchors>>> {
     if paths.is_empty() {
         return Ok(None);
     }
     let glossary = Glossary::load_layered(paths)?;
-    Ok(Some(Box::new(GlossaryTerms::new(glossary))))
+    Ok(Some(Box::new(GlossaryAnchors::new(glossary))))
 }
 
 /// Machine translations of the Chinese segments by backend `name`, in batches within the

@@ -2,7 +2,7 @@
 //! only whether its variable is `set` or `missing`.
 
 use anyhow::Result;
-use bitext::config::{Config, DefaultSource, Env, Kind, Overrides, Status};
+use bitext::config::{ChosenBy, Config, Env, Kind, Overrides, Status};
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -37,10 +37,10 @@ pub fn render(config: &Config, env: &Env) -> Result<String> {
     }
     let (default, source) = config.default_name(env, &Overrides::default());
     let from = match source {
-        DefaultSource::CommandLine => "command line",
-        DefaultSource::Environment => "BITEXT_BACKEND",
-        DefaultSource::ConfigFile => "default_backend",
-        DefaultSource::Fallback => "offline fallback; set default_backend or BITEXT_BACKEND",
+        ChosenBy::CommandLine => "command line",
+        ChosenBy::Environment => "BITEXT_BACKEND",
+        ChosenBy::ConfigFile => "default_backend",
+        ChosenBy::Fallback => "offline fallback; set default_backend or BITEXT_BACKEND",
     };
     writeln!(out, "default: {default} ({from})")?;
     writeln!(out)?;

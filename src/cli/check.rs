@@ -89,7 +89,7 @@ pub fn read_bilingual(path: &Path) -> Result<Bitext> {
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if text.trim_start().starts_with('{') {
-        return Ok(Bitext::from_json(text, &name)?);
+        return Ok(bitext::export::json::read(text, &name)?);
     }
     read_tsv(text, &name)
 }

@@ -69,7 +69,8 @@ enum GlossaryCommand {
     /// Add the terms of a TSV (OmegaT), CSV (with header) or TBX file.
     Import {
         file: PathBuf,
-        /// Default: from the file extension (.tsv/.txt, .csv, .tbx/.xml).
+        /// Default: from the file extension (.toml glossary entries, e.g. reviewed `bitext terms
+        /// -f toml` output; .tsv/.txt, .csv, .tbx/.xml).
         #[arg(long, short, value_enum)]
         format: Option<FileFormat>,
         /// Update entries that already exist instead of failing.
@@ -329,11 +330,17 @@ fn import(
     format: Option<FileFormat>,
     force: bool,
 ) -> Result<ExitCode> {
+    // A `[[term]]` file in the glossary format (`bitext terms -f toml`, reviewed).
+    if format.is_none() && file.extension().is_some_and(|e| e == "toml") {
+        let reviewed = Glossary::load(file)?;
+        let new: Vec<NewTerm> = reviewed.terms.iter().map(NewTerm::from).collect();
+        return add_imported(glossary_path, &new, force);
+    }
     let format: ExchangeFormat = match format {
         Some(f) => f.into(),
         None => ExchangeFormat::from_path(file).with_context(|| {
             format!(
-                "{}: cannot tell the format from the extension; use --format tsv|csv|tbx",
+                "{}: cannot tell the format from the extension (.toml, .tsv, .csv, .tbx); use --format tsv|csv|tbx",
                 file.display()
             )
         })?,
@@ -347,7 +354,11 @@ fn import(
     };
     let terms = glossary::import(&text, format, &file.display().to_string(), &languages)?;
     let new: Vec<NewTerm> = terms.iter().map(NewTerm::from).collect();
-    let outcomes = glossary::add_terms(glossary_path, &new, force)?;
+    add_imported(glossary_path, &new, force)
+}
+
+fn add_imported(glossary_path: &Path, new: &[NewTerm], force: bool) -> Result<ExitCode> {
+    let outcomes = glossary::add_terms(glossary_path, new, force)?;
     let added = outcomes.iter().filter(|o| **o == AddOutcome::Added).count();
     eprintln!(
         "imported {} terms into {} ({added} added, {} updated)",

@@ -9,12 +9,12 @@
 use anyhow::{Context, Result, bail};
 use bitext::backend::{Backend, registry};
 use bitext::cache::Cache;
-use bitext::config::{BackendSpec, Config, DefaultSource, Env, Overrides};
+use bitext::config::{BackendSpec, ChosenBy, Config, Env, Overrides};
 use bitext::export::{self, ExportOptions, Format};
 use bitext::glossary::Glossary;
 use bitext::model::TermPair;
 use bitext::pipeline::{
-    self, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Source, Terms,
+    self, Article, GlossaryTerms, Job, NoTerms, Options, Outcome, Progress, RunReport, Terms,
 };
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -184,7 +184,7 @@ pub struct Plan {
     /// The backend's settings, all sources merged.
     pub spec: BackendSpec,
     /// Where the backend's name came from (a fallback to `gloss` gets a note).
-    pub default_source: DefaultSource,
+    pub default_source: ChosenBy,
     pub glossary: Option<Glossary>,
     /// The translation memory's folder; `None` for `--no-cache`.
     pub cache_dir: Option<PathBuf>,
@@ -321,17 +321,17 @@ impl Plan {
 }
 
 /// Reads and splits every input.
-fn read_sources(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+fn read_sources(inputs: &[PathBuf]) -> Result<Vec<Article>> {
     inputs
         .iter()
-        .map(|file| Ok(Source::from_document(&bitext::document::read_path(file)?)))
+        .map(|file| Ok(Article::from_document(&bitext::document::read_path(file)?)))
         .collect()
 }
 
 pub fn run(args: TranslateArgs) -> Result<ExitCode> {
     let plan = Plan::from_args(args, &Env::process())?;
     let backend = plan.backend()?;
-    if plan.default_source == DefaultSource::Fallback && !plan.dry_run {
+    if plan.default_source == ChosenBy::Fallback && !plan.dry_run {
         eprintln!(
             "bitext: note: using the offline `gloss` backend (rough glosses); for real \
              translations set OPENAI_API_KEY or DEEPL_AUTH_KEY and pass -b NAME, or set \
@@ -390,7 +390,7 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
 }
 
 /// The `--dry-run` listing: totals, then one line per request.
-fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Source]) -> Result<String> {
+fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Article]) -> Result<String> {
     let planned = pipeline::plan_job(job, sources)?;
     let cost = plan
         .spec
@@ -412,7 +412,7 @@ fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Source]) -> Result<String
         let last = batch.ids.last().map_or("", String::as_str);
         text.push_str(&format!(
             "  {}: {first}..{last} ({} segments, {} chars)\n",
-            batch.source,
+            batch.article,
             batch.ids.len(),
             batch.chars
         ));
@@ -423,7 +423,7 @@ fn dry_run_text(plan: &Plan, job: &Job<'_>, sources: &[Source]) -> Result<String
 /// Runs the job until it ends or Ctrl-C (`None`).
 fn run_interruptible(
     job: &Job<'_>,
-    sources: &[Source],
+    sources: &[Article],
 ) -> Result<Option<Result<Outcome, pipeline::PipelineError>>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

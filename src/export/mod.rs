@@ -2,7 +2,7 @@
 //!
 //! | format | module | notes |
 //! | --- | --- | --- |
-//! | JSON `bitext/1` | [`Bitext::to_json`] | the canonical, lossless form |
+//! | JSON `bitext/1` | [`json`] | the canonical, lossless form |
 //! | HTML | [`html`] | one self-contained side-by-side page (minijinja template) |
 //! | TSV | [`tsv`] | id, block, kind, source, target, flags; also a plain source/target form |
 //! | TMX 1.4b | [`tmx`] | one `<tu>` per pair |
@@ -11,10 +11,12 @@
 //!
 //! The formats are documented in `docs/formats.md`.
 
-use crate::model::{Bitext, JsonError};
+use crate::model::Bitext;
+pub use json::JsonError;
 use std::fmt;
 
 pub mod html;
+pub mod json;
 pub mod markdown;
 pub mod tmx;
 pub mod tsv;
@@ -169,11 +171,11 @@ pub fn render(
 ) -> Result<String, ExportError> {
     Ok(match format {
         Format::Html => html::render(bitext, options.template.as_ref())?,
-        Format::Tsv => tsv::write_tsv(bitext),
-        Format::TsvPlain => tsv::write_tsv_plain(bitext),
-        Format::Json => bitext.to_json(),
-        Format::Tmx => tmx::write_tmx(bitext),
-        Format::Xliff => xliff::write_xliff(bitext),
+        Format::Tsv => tsv::render(bitext),
+        Format::TsvPlain => tsv::render_plain(bitext),
+        Format::Json => json::render(bitext),
+        Format::Tmx => tmx::render(bitext),
+        Format::Xliff => xliff::render(bitext),
         Format::Markdown => markdown::render(bitext, options.md_layout),
     })
 }
@@ -182,10 +184,10 @@ pub fn render(
 /// XLIFF (the formats that keep pairs). `name` is used in error messages.
 pub fn read(text: &str, format: Format, name: &str) -> Result<Bitext, ExportError> {
     match format {
-        Format::Json => Ok(Bitext::from_json(text, name)?),
-        Format::Tsv => tsv::read_tsv(text, name),
-        Format::Tmx => tmx::read_tmx(text, name),
-        Format::Xliff => xliff::read_xliff(text, name),
+        Format::Json => Ok(json::read(text, name)?),
+        Format::Tsv => tsv::read(text, name),
+        Format::Tmx => tmx::read(text, name),
+        Format::Xliff => xliff::read(text, name),
         other => Err(ExportError::Parse {
             name: name.to_string(),
             line: 1,

@@ -34,7 +34,7 @@ fn tool_version(meta: &Meta) -> String {
 }
 
 /// Writes the TMX document.
-pub fn write_tmx(bitext: &Bitext) -> String {
+pub fn render(bitext: &Bitext) -> String {
     let mut out = String::with_capacity(512 + bitext.pairs.len() * 400);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tmx version=\"1.4\">\n");
     out.push_str("  <header creationtool=\"bitext\" creationtoolversion=\"");
@@ -107,7 +107,7 @@ fn push_prop(out: &mut String, indent: &str, kind: &str, value: &str) {
 /// come from the `<tu>`s in order; the source side is the header's `srclang`, the target the
 /// other language. Missing ids become `tu1`, `tu2`…, a missing block number 0 and kind
 /// `paragraph`. `name` is used in error messages.
-pub fn read_tmx(text: &str, name: &str) -> Result<Bitext, ExportError> {
+pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut reader = Reader::from_str(text);
     let mut bitext = Bitext::new("", "", Meta::default());
     let mut pair: Option<Pair> = None;
@@ -246,14 +246,12 @@ mod tests {
     #[test]
     fn malformed_tmx_names_the_line() {
         let text = "<tmx version=\"1.4\">\n<header srclang=\"zh-CN\"/>\n<body><tu><tuv xml:lang=\"en\"><seg>a<b/></seg></tuv></tu></body></tmx>";
-        let e = read_tmx(text, "x.tmx").unwrap_err().to_string();
+        let e = read(text, "x.tmx").unwrap_err().to_string();
         assert!(
             e.starts_with("x.tmx:3: unexpected markup inside <seg>"),
             "{e}"
         );
-        let e = read_tmx("<tmx><body/></tmx>", "x.tmx")
-            .unwrap_err()
-            .to_string();
+        let e = read("<tmx><body/></tmx>", "x.tmx").unwrap_err().to_string();
         assert!(e.starts_with("x.tmx:1: no <header"), "{e}");
     }
 }

@@ -18,7 +18,7 @@ use crate::util::{escape_tsv, unescape_tsv};
 pub const HEADER: [&str; 6] = ["id", "block", "kind", "source", "target", "flags"];
 
 /// Writes the full TSV (header and one row per pair).
-pub fn write_tsv(bitext: &Bitext) -> String {
+pub fn render(bitext: &Bitext) -> String {
     let mut out = String::with_capacity(64 + bitext.pairs.len() * 256);
     out.push_str(&HEADER.join("\t"));
     out.push('\n');
@@ -41,7 +41,7 @@ pub fn write_tsv(bitext: &Bitext) -> String {
 }
 
 /// Writes `source<TAB>target` per pair, no header.
-pub fn write_tsv_plain(bitext: &Bitext) -> String {
+pub fn render_plain(bitext: &Bitext) -> String {
     let mut out = String::with_capacity(bitext.pairs.len() * 200);
     for pair in &bitext.pairs {
         out.push_str(&escape_tsv(&pair.source));
@@ -127,7 +127,7 @@ pub fn flag_from_text(text: &str) -> Result<Flag, String> {
 /// Reads the full TSV form back into a bitext. What TSV does not carry gets defaults: the
 /// languages are `zh-CN` and `en`, the metadata is empty, pairs have no term hits and a
 /// `manual` origin. A missing `flags` column is allowed. `name` is used in error messages.
-pub fn read_tsv(text: &str, name: &str) -> Result<Bitext, ExportError> {
+pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let err = |line: usize, message: String| ExportError::Parse {
         name: name.to_string(),
         line,
@@ -234,22 +234,22 @@ mod tests {
     #[test]
     fn bad_rows_name_the_line() {
         let text = "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\theading\ta\tb\t\nb1.s2\tx\theading\ta\tb\t\n";
-        let e = read_tsv(text, "a.tsv").unwrap_err().to_string();
+        let e = read(text, "a.tsv").unwrap_err().to_string();
         assert_eq!(e, "a.tsv:3: bad block number \"x\"");
-        let e = read_tsv("id\tsource\n", "a.tsv").unwrap_err().to_string();
+        let e = read("id\tsource\n", "a.tsv").unwrap_err().to_string();
         assert!(e.starts_with("a.tsv:1: header must be"), "{e}");
-        let e = read_tsv("id\tblock\tkind\tsource\ttarget\nb1.s1\t1\n", "a.tsv")
+        let e = read("id\tblock\tkind\tsource\ttarget\nb1.s1\t1\n", "a.tsv")
             .unwrap_err()
             .to_string();
         assert_eq!(e, "a.tsv:2: expected 5 fields, found 2");
-        let e = read_tsv(
+        let e = read(
             "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\n",
             "a.tsv",
         )
         .unwrap_err()
         .to_string();
         assert_eq!(e, "a.tsv:2: expected 6 fields, found 2");
-        let e = read_tsv(
+        let e = read(
             "id\tblock\tkind\tsource\ttarget\tflags\nb1.s1\t1\theading\ta\tb\terror what: x\n",
             "a.tsv",
         )
@@ -262,7 +262,7 @@ mod tests {
     fn crlf_bom_and_a_dropped_empty_flags_field_are_accepted() {
         let text =
             "\u{FEFF}id\tblock\tkind\tsource\ttarget\tflags\r\nb1.s1\t1\theading\ta\\tb\tc\r\n";
-        let b = read_tsv(text, "a.tsv").unwrap();
+        let b = read(text, "a.tsv").unwrap();
         assert_eq!(b.pairs.len(), 1);
         assert_eq!(b.pairs[0].source, "a\tb");
         assert_eq!(b.pairs[0].target, "c");

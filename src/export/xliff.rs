@@ -33,7 +33,7 @@ pub fn segment_id(id: &str) -> String {
 }
 
 /// Writes the XLIFF 2.1 document.
-pub fn write_xliff(bitext: &Bitext) -> String {
+pub fn render(bitext: &Bitext) -> String {
     let mut out = String::with_capacity(512 + bitext.pairs.len() * 400);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xliff xmlns=\"");
     out.push_str(NAMESPACE);
@@ -119,7 +119,7 @@ pub fn write_xliff(bitext: &Bitext) -> String {
 /// Reads an XLIFF 2 file written by [`write_xliff`]: one pair per `<segment>`, in order, the
 /// block number from the unit id `bN`, the kind from its `type`, flags from the unit's notes.
 /// `name` is used in error messages.
-pub fn read_xliff(text: &str, name: &str) -> Result<Bitext, ExportError> {
+pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut reader = Reader::from_str(text);
     let mut bitext = Bitext::new("", "", Meta::default());
     let mut seen_root = false;
@@ -238,12 +238,12 @@ mod tests {
 
     #[test]
     fn malformed_xliff_names_the_line() {
-        let e = read_xliff("<x/>", "a.xlf").unwrap_err().to_string();
+        let e = read("<x/>", "a.xlf").unwrap_err().to_string();
         assert_eq!(e, "a.xlf:1: no <xliff> element: not an XLIFF file");
         let text = "<xliff srcLang=\"zh\" trgLang=\"en\">\n<file id=\"f\"><unit id=\"b1\">\n<notes><note>b1.s9: error failed: x</note></notes>\n<segment id=\"b1.s1\"><source>a</source></segment>\n</unit></file></xliff>";
-        let e = read_xliff(text, "a.xlf").unwrap_err().to_string();
+        let e = read(text, "a.xlf").unwrap_err().to_string();
         assert_eq!(e, "a.xlf:5: note for unknown segment \"b1.s9\"");
-        let e = read_xliff("<xliff>\n<source>a</sour></xliff>", "a.xlf")
+        let e = read("<xliff>\n<source>a</sour></xliff>", "a.xlf")
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("a.xlf:2: "), "{e}");

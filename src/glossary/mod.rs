@@ -37,6 +37,7 @@ pub mod fold;
 mod interchange;
 mod lint;
 mod matcher;
+mod resolve;
 
 pub use check::{
     RenderingCache, TermUse, Violation, annotate, annotate_with, check, find_rendering,
@@ -46,6 +47,7 @@ pub use edit::{AddOutcome, EditError, NewTerm, add_term, add_terms, remove_term}
 pub use interchange::{ExchangeFormat, export, import};
 pub use lint::{Finding, lint};
 pub use matcher::{Matcher, TermMatch};
+pub use resolve::{DEFAULT_GLOSSARY, GlossaryChoice, GlossaryOrigin, resolve};
 
 pub(crate) use crate::text::line_col;
 use sha2::{Digest as _, Sha256};

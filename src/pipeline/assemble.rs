@@ -3,13 +3,13 @@
 use super::enforce;
 use super::prepare::Prepared;
 use super::run::Slot;
-use super::{Job, Source, qa};
+use super::{Article, Job, qa};
 use crate::{Bitext, Flag, FlagCode, Meta, Origin, Pair, Severity};
 
 /// Builds one bitext per source from the units' slots (indexed like `prepared.units`).
 pub fn assemble(
     job: &Job<'_>,
-    sources: &[Source],
+    sources: &[Article],
     prepared: &Prepared,
     slots: &[Slot],
 ) -> Vec<Bitext> {

@@ -3,14 +3,14 @@
 
 use super::plan::{Plan, PlannedBatch};
 use super::prepare::prepare;
-use super::{Job, Source, estimate_tokens};
+use super::{Article, Job, estimate_tokens};
 use crate::cache::CacheError;
 
 /// Tokens of instructions and framing a request costs beyond its items (for estimates).
 pub(crate) const REQUEST_OVERHEAD_TOKENS: u64 = 200;
 
 /// Plans a job without sending anything (`--dry-run`): cache hits, batches, token estimates.
-pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
+pub fn plan_job(job: &Job<'_>, sources: &[Article]) -> Result<Plan, CacheError> {
     let prepared = prepare(job, sources)?;
     let batches = prepared.batches(&job.options);
     let mut plan = Plan {
@@ -47,7 +47,7 @@ pub fn plan_job(job: &Job<'_>, sources: &[Source]) -> Result<Plan, CacheError> {
             plan.output_tokens += output + 8;
         }
         plan.batches.push(PlannedBatch {
-            source: sources[prepared.units[batch[0]].doc].name.clone(),
+            article: sources[prepared.units[batch[0]].doc].name.clone(),
             ids: batch
                 .iter()
                 .map(|&u| prepared.units[u].id.to_string())

@@ -1,7 +1,7 @@
 //! A translation job: segments in, [`Bitext`]s out, without paying twice for anything.
 //!
 //! The stages, in order (see `docs/pipeline.md`):
-//! 1. [`Source`]s (split articles) become units ([`prepare`]) and get their glossary terms per segment from a [`Terms`]
+//! 1. [`Article`]s (split articles) become units ([`prepare`]) and get their glossary terms per segment from a [`Terms`]
 //!    policy, which also decides the first mention of each term in the document.
 //! 2. Each segment is looked up in the translation memory ([`crate::cache`]); hits cost nothing.
 //! 3. Misses are packed into batches ([`plan`]) by character budget and the backend's limits,
@@ -39,17 +39,17 @@ use std::time::Duration;
 
 /// One article to translate: its split segments, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub struct Article {
     /// The file name (for messages and `Meta::source_file`).
     pub name: String,
     pub title: Option<String>,
     pub segments: Vec<Segment>,
 }
 
-impl Source {
+impl Article {
     /// Splits a document into a source.
-    pub fn from_document(document: &Document) -> Source {
-        Source {
+    pub fn from_document(document: &Document) -> Article {
+        Article {
             name: document.name.clone(),
             title: document.title().map(str::to_string),
             segments: crate::split::segment_document(document),
@@ -64,8 +64,9 @@ pub struct Options {
     pub target_lang: String,
     /// Requests in flight at most; 0 takes the backend's default.
     pub concurrency: usize,
-    /// Character budget of a batch; 0 takes [`DEFAULT_BATCH_CHARS`] (never more than the
-    /// backend accepts).
+    /// Upper bound of a batch's characters; 0 takes [`DEFAULT_BATCH_CHARS`] (never more than
+    /// the backend accepts). Batches are sized from the work below it
+    /// ([`prepare::wanted_batches`]).
     pub batch_chars: usize,
     /// Requests per minute, when limited.
     pub rpm: Option<u32>,
@@ -83,8 +84,8 @@ pub struct Options {
     pub servers: Option<std::path::PathBuf>,
 }
 
-/// Default character budget of a batch.
-pub const DEFAULT_BATCH_CHARS: usize = 1200;
+/// Default upper bound of a batch's characters (the backend's own limit applies below it).
+pub const DEFAULT_BATCH_CHARS: usize = 4000;
 
 impl Default for Options {
     fn default() -> Self {

@@ -15,19 +15,45 @@ pub struct PackItem {
 
 /// Packs `items` (in document order) into consecutive ranges. Each range holds at most
 /// `max_items` items and at most `budget` characters (a single longer item gets a range of its
-/// own). Ranges are balanced: with `n` the fewest batches the limits allow, each aims at
-/// `total / n` characters, ending at a block boundary when one is near.
-pub fn pack(items: &[PackItem], budget: usize, max_items: usize) -> Vec<Range<usize>> {
+/// own). Ranges are balanced: with `n` the fewest batches the limits allow, but at least
+/// `wanted` (and never more than the items), each aims at `total / n` characters, ending at a
+/// block boundary when one is near.
+pub fn pack(
+    items: &[PackItem],
+    budget: usize,
+    max_items: usize,
+    wanted: usize,
+) -> Vec<Range<usize>> {
     let budget = budget.max(1);
     let max_items = max_items.max(1);
     if items.is_empty() {
         return Vec::new();
     }
     let total: usize = items.iter().map(|i| i.chars).sum();
-    let n = total
+    let mut n = total
         .div_ceil(budget)
         .max(items.len().div_ceil(max_items))
+        .max(wanted.min(items.len()))
         .max(1);
+    // Balancing by characters can leave a short tail when the item limit cuts a batch of
+    // short items first: then balance over one more batch instead.
+    loop {
+        let ranges = pack_into(items, budget, max_items, n, total);
+        if ranges.len() <= n || n >= items.len() {
+            return ranges;
+        }
+        n = ranges.len();
+    }
+}
+
+/// [`pack`] aiming at `n` balanced ranges.
+fn pack_into(
+    items: &[PackItem],
+    budget: usize,
+    max_items: usize,
+    n: usize,
+    total: usize,
+) -> Vec<Range<usize>> {
     let target = total.div_ceil(n).max(1);
     let mut ranges = Vec::new();
     // `done`: characters in closed ranges; batch k aims to end near k·total/n overall, so
@@ -40,7 +66,10 @@ pub fn pack(items: &[PackItem], budget: usize, max_items: usize) -> Vec<Range<us
             let last = ranges.len() + 1 >= n;
             let goal = (ranges.len() + 1) * total / n;
             let at = done + chars;
-            let full = !last && at >= goal;
+            // Also close a batch at its share of the items, so that a run of short items
+            // does not reach the item limit and leave a tail.
+            let item_goal = ((ranges.len() + 1) * items.len()).div_ceil(n);
+            let full = !last && (at >= goal || (i >= item_goal && max_items < items.len()));
             let new_block = item.block != items[i - 1].block;
             let near_boundary =
                 !last && new_block && at + item.chars > goal && (at + target * 2 / 5) >= goal;
@@ -60,8 +89,8 @@ pub fn pack(items: &[PackItem], budget: usize, max_items: usize) -> Vec<Range<us
 /// A request the plan would send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedBatch {
-    /// The source file.
-    pub source: String,
+    /// The article's file name.
+    pub article: String,
     /// Segment ids, in order.
     pub ids: Vec<String>,
     pub chars: usize,
@@ -110,13 +139,13 @@ mod tests {
     #[test]
     fn respects_budget_and_item_limit() {
         let list = items(&[(40, 1); 25]);
-        let ranges = pack(&list, 100, 50);
+        let ranges = pack(&list, 100, 50, 1);
         check_cover(&ranges, 25);
         for r in &ranges {
             let chars: usize = list[r.clone()].iter().map(|i| i.chars).sum();
             assert!(chars <= 100, "{r:?}");
         }
-        let ranges = pack(&list, 10_000, 7);
+        let ranges = pack(&list, 10_000, 7, 1);
         check_cover(&ranges, 25);
         assert!(ranges.iter().all(|r| r.len() <= 7));
         assert_eq!(ranges.len(), 4);
@@ -125,7 +154,7 @@ mod tests {
     #[test]
     fn oversized_item_is_alone() {
         let list = items(&[(10, 1), (500, 1), (10, 1)]);
-        let ranges = pack(&list, 100, 50);
+        let ranges = pack(&list, 100, 50, 1);
         assert_eq!(ranges, vec![0..1, 1..2, 2..3]);
     }
 
@@ -137,16 +166,31 @@ mod tests {
             spec.extend([(100, block); 3]);
         }
         let list = items(&spec);
-        let ranges = pack(&list, 700, 50);
+        let ranges = pack(&list, 700, 50, 1);
         assert_eq!(ranges, vec![0..6, 6..12]);
         // Uneven blocks: the cut moves to the block boundary near the target.
         let list = items(&[(120, 1), (120, 1), (120, 2), (120, 2), (120, 2)]);
-        let ranges = pack(&list, 500, 50);
+        let ranges = pack(&list, 500, 50, 1);
         assert_eq!(ranges, vec![0..2, 2..5]);
     }
 
     #[test]
+    fn wanted_batches_are_balanced_without_tiny_leftovers() {
+        // 20 segments of 60 chars (1,200): four permits want four batches of about 300.
+        let list = items(&[(60, 1); 20]);
+        let ranges = pack(&list, 4000, 50, 4);
+        check_cover(&ranges, 20);
+        assert_eq!(ranges.len(), 4);
+        assert!(ranges.iter().all(|r| r.len() == 5), "{ranges:?}");
+        // Never more batches than items.
+        assert_eq!(pack(&list[..2], 4000, 50, 4).len(), 2);
+        // The budget still bounds every batch.
+        let ranges = pack(&list, 250, 50, 2);
+        assert!(ranges.iter().all(|r| r.len() * 60 <= 250), "{ranges:?}");
+    }
+
+    #[test]
     fn empty_input_has_no_batches() {
-        assert!(pack(&[], 100, 10).is_empty());
+        assert!(pack(&[], 100, 10, 4).is_empty());
     }
 }

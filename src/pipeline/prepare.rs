@@ -3,7 +3,7 @@
 
 use super::enforce::PlannedTerm;
 use super::plan::{self, PackItem};
-use super::{Job, Options, Source};
+use super::{Article, Job, Options};
 use crate::SegmentId;
 use crate::backend::{BackendInfo, Batch, Context, Item, TermPair};
 use crate::cache::{CacheError, CacheKey, Entry};
@@ -95,7 +95,7 @@ impl Prepared {
     /// article title and the segment before the first one as context.
     pub fn batch(
         &self,
-        sources: &[Source],
+        sources: &[Article],
         options: &Options,
         units: &[usize],
         instruction: Option<String>,
@@ -120,7 +120,7 @@ impl Prepared {
 }
 
 /// Splits the sources into units, plans their terms and looks them up in the memory.
-pub fn prepare(job: &Job<'_>, sources: &[Source]) -> Result<Prepared, CacheError> {
+pub fn prepare(job: &Job<'_>, sources: &[Article]) -> Result<Prepared, CacheError> {
     let info = job.backend.info();
     let mut units = Vec::new();
     let mut docs = Vec::new();
@@ -187,7 +187,30 @@ pub fn batch_chars(options: &Options, info: &BackendInfo) -> usize {
     }
 }
 
-/// Packs the units to send (per source, in order) into batches of unit indices.
+/// Requests in flight at most: `--concurrency`, else the backend's default.
+pub fn concurrency(options: &Options, info: &BackendInfo) -> usize {
+    match options.concurrency {
+        0 => info.default_concurrency.max(1),
+        n => n,
+    }
+}
+
+/// A batch smaller than this is not worth a request of its own when the text could fill
+/// fewer, larger ones (the fixed cost of a request dominates).
+pub const MIN_BATCH_CHARS: usize = 300;
+
+/// How many batches the whole job should make: a multiple of the permits (every round of
+/// requests fills them), as few rounds as the budget allows, and no batch under
+/// [`MIN_BATCH_CHARS`] when the text is short.
+pub fn wanted_batches(total_chars: usize, permits: usize, budget: usize) -> usize {
+    let permits = permits.max(1);
+    let rounds = total_chars.div_ceil(permits * budget.max(1)).max(1);
+    (rounds * permits).min(total_chars / MIN_BATCH_CHARS).max(1)
+}
+
+/// Packs the units to send (per source, in order) into batches of unit indices, sized from
+/// the work: the batches of the whole job fill the permits (see [`wanted_batches`]), each
+/// source gets its share by length, and `--batch-chars` (or the backend's limit) bounds them.
 fn pack_units(prepared: &Prepared, send: &[bool], options: &Options) -> Vec<Vec<usize>> {
     let budget = batch_chars(options, &prepared.info);
     let max_items = if prepared.info.max_items == 0 {
@@ -195,9 +218,21 @@ fn pack_units(prepared: &Prepared, send: &[bool], options: &Options) -> Vec<Vec<
     } else {
         prepared.info.max_items
     };
+    let todo: Vec<Vec<usize>> = prepared
+        .docs
+        .iter()
+        .map(|doc| doc.iter().copied().filter(|&u| send[u]).collect())
+        .collect();
+    let chars =
+        |units: &[usize]| -> usize { units.iter().map(|&u| prepared.units[u].chars()).sum() };
+    let total: usize = todo.iter().map(|t| chars(t)).sum();
+    let wanted = wanted_batches(total, concurrency(options, &prepared.info), budget);
     let mut batches = Vec::new();
-    for doc in &prepared.docs {
-        let todo: Vec<usize> = doc.iter().copied().filter(|&u| send[u]).collect();
+    for todo in &todo {
+        let doc_chars = chars(todo);
+        // This source's share of the batches, rounded; a short source gets one.
+        let share = (wanted * doc_chars + total / 2) / total.max(1);
+        let share = share.min(doc_chars / MIN_BATCH_CHARS).max(1);
         let items: Vec<PackItem> = todo
             .iter()
             .map(|&u| PackItem {
@@ -205,9 +240,26 @@ fn pack_units(prepared: &Prepared, send: &[bool], options: &Options) -> Vec<Vec<
                 block: prepared.units[u].id.block,
             })
             .collect();
-        for range in plan::pack(&items, budget, max_items) {
+        for range in plan::pack(&items, budget, max_items, share) {
             batches.push(todo[range].to_vec());
         }
     }
     batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_fill_the_permits_in_as_few_rounds_as_the_budget_allows() {
+        // One article of 5,600 chars, 4 permits, budget 4,000: one round of 4.
+        assert_eq!(wanted_batches(5600, 4, 4000), 4);
+        assert_eq!(wanted_batches(5600, 8, 4000), 8);
+        // Twenty articles at 8 permits: rounds of 8 batches under the budget.
+        assert_eq!(wanted_batches(113_000, 8, 4000), 32);
+        // Short text: no batch under the minimum.
+        assert_eq!(wanted_batches(700, 8, 4000), 2);
+        assert_eq!(wanted_batches(100, 8, 4000), 1);
+    }
 }

@@ -10,7 +10,7 @@
 use super::enforce::{self, Terms};
 use super::limits::Limits;
 use super::prepare::{Prepared, prepare};
-use super::{Options, Progress, RunReport, Source};
+use super::{Article, Options, Progress, RunReport};
 use crate::backend::{Backend, BackendError, Usage};
 use crate::cache::{Cache, CacheError, CacheKey, Entry};
 use crate::{Bitext, FlagCode, Severity};
@@ -85,7 +85,7 @@ impl From<CacheError> for Stop {
 /// Shared state of a running job.
 pub(super) struct Runner<'a> {
     pub(super) job: &'a Job<'a>,
-    pub(super) sources: &'a [Source],
+    pub(super) sources: &'a [Article],
     pub(super) prepared: Prepared,
     /// Units with the same key as a sent unit, which get its answer.
     followers: HashMap<usize, Vec<usize>>,
@@ -183,7 +183,7 @@ impl<'a> Runner<'a> {
 }
 
 /// Runs a job over `sources`: returns one bitext per source (in order) and the report.
-pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineError> {
+pub async fn run(job: &Job<'_>, sources: &[Article]) -> Result<Outcome, PipelineError> {
     let started = Instant::now();
     let known = job
         .options
@@ -200,14 +200,11 @@ pub async fn run(job: &Job<'_>, sources: &[Source]) -> Result<Outcome, PipelineE
 
 async fn run_prepared(
     job: &Job<'_>,
-    sources: &[Source],
+    sources: &[Article],
     started: Instant,
 ) -> Result<Outcome, PipelineError> {
     let prepared = prepare(job, sources)?;
-    let concurrency = match job.options.concurrency {
-        0 => prepared.info.default_concurrency.max(1),
-        n => n,
-    };
+    let concurrency = super::prepare::concurrency(&job.options, &prepared.info);
     let mut slots = Vec::with_capacity(prepared.units.len());
     let mut cached = 0;
     for hit in &prepared.hits {

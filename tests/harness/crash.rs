@@ -15,7 +15,6 @@ use super::support::{check_outputs, output_of, write_articles};
 use crate::common::glossary;
 use crate::sim::{Outcome, Sim, SimConfig};
 use bitext::cache::Cache;
-use bitext::model::Bitext;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -88,7 +87,7 @@ fn outputs_absent_or_complete(files: &[PathBuf], out: &Path) {
     for file in files {
         let path = output_of(out, file);
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let bitext = Bitext::from_json(&text, &path.display().to_string())
+            let bitext = bitext::export::json::read(&text, &path.display().to_string())
                 .unwrap_or_else(|e| panic!("half-written output after SIGKILL: {e}"));
             let doc = bitext::document::read_path(file).unwrap();
             assert_eq!(

@@ -14,7 +14,7 @@
 #![allow(clippy::ptr_arg)]
 
 use bitext::document::{self, Encoding};
-use bitext::model::{Bitext, BlockKind};
+use bitext::model::BlockKind;
 use bitext::split;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -300,10 +300,11 @@ fn encoded_bytes() -> impl Strategy<Value = Vec<u8>> {
 /// The bitext/1 JSON reader: arbitrary text and damaged valid files give a value or a
 /// one-line error naming the file; a value read back writes the same JSON again.
 fn check_bitext_json(text: &String) -> Result<(), TestCaseError> {
-    match Bitext::from_json(text, "fuzz.json") {
+    match bitext::export::json::read(text, "fuzz.json") {
         Ok(bitext) => {
-            let again = Bitext::from_json(&bitext.to_json(), "again.json")
-                .map_err(|e| TestCaseError::fail(format!("own output unreadable: {e}")))?;
+            let again =
+                bitext::export::json::read(&bitext::export::json::render(&bitext), "again.json")
+                    .map_err(|e| TestCaseError::fail(format!("own output unreadable: {e}")))?;
             prop_assert_eq!(again, bitext);
         }
         Err(err) => {
@@ -320,7 +321,9 @@ fn check_bitext_json(text: &String) -> Result<(), TestCaseError> {
 #[test]
 fn json_error_with_newline_is_one_line() {
     let text = VALID_JSON.replace(r#""kind": "heading""#, r#""kind": "head\ning""#);
-    let err = Bitext::from_json(&text, "a.json").unwrap_err().to_string();
+    let err = bitext::export::json::read(&text, "a.json")
+        .unwrap_err()
+        .to_string();
     assert!(!err.contains('\n'), "{err}");
 }
 
@@ -429,7 +432,7 @@ proptest! {
 
 #[test]
 fn valid_json_fixture_reads() {
-    let bitext = Bitext::from_json(VALID_JSON, "valid.json").unwrap();
+    let bitext = bitext::export::json::read(VALID_JSON, "valid.json").unwrap();
     assert_eq!(bitext.pairs.len(), 3);
 }
 

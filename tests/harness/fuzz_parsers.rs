@@ -162,8 +162,8 @@ fn pair_strategy() -> impl Strategy<Value = Pair> {
 fn check_tsv_round_trip(pairs: &Vec<Pair>) -> Result<(), TestCaseError> {
     let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
     bitext.pairs = pairs.clone();
-    let text = export::tsv::write_tsv(&bitext);
-    let back = export::tsv::read_tsv(&text, "rt.tsv")
+    let text = export::tsv::render(&bitext);
+    let back = export::tsv::read(&text, "rt.tsv")
         .map_err(|e| TestCaseError::fail(format!("own TSV unreadable: {e}")))?;
     prop_assert_eq!(back.pairs.len(), pairs.len());
     for (a, b) in back.pairs.iter().zip(pairs) {

@@ -198,11 +198,11 @@ fn soak_short() {
     let figures = soak(1, 4, issue_faults(), false, &[]);
     report(&figures);
     let s = &figures.stats;
-    // The faults really happened.
-    assert!(
-        s.outcome(Outcome::RateLimited) > 0 && s.outcome(Outcome::Junk) > 0,
-        "{s:?}"
-    );
+    // The faults really happened: 429s and bad answers (batches sized to the work make
+    // few requests, so which kind of bad answer the seed draws varies).
+    let bad =
+        s.outcome(Outcome::Junk) + s.outcome(Outcome::MissingId) + s.outcome(Outcome::ExtraId);
+    assert!(s.outcome(Outcome::RateLimited) > 0 && bad > 0, "{s:?}");
     // Billed requests (the server did the work) stay within 1.5x of the fault-free run. A 429
     // is turned away before any work; with 35% of requests failing, every client needs about
     // 1/(1-0.35) = 1.54x requests in all, so the 429s are reported, not bounded.

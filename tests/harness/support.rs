@@ -4,7 +4,6 @@
 
 use crate::common::{bitext, glossary, sample};
 use crate::sim::{Sim, fake_prefix, segment_key};
-use bitext::model::Bitext;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -100,7 +99,7 @@ pub fn check_outputs(files: &[PathBuf], out: &Path) {
         let path = output_of(out, file);
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let bitext = Bitext::from_json(&text, &path.display().to_string()).unwrap();
+        let bitext = bitext::export::json::read(&text, &path.display().to_string()).unwrap();
         assert_eq!(bitext.pairs.len(), segments.len(), "{}", path.display());
         for (pair, segment) in bitext.pairs.iter().zip(&segments) {
             let id = segment.id.to_string();

@@ -2,7 +2,8 @@
 //!
 //! Loopback only (`127.0.0.1:0` by default). It speaks the batch protocol of the `openai`
 //! backend: the last user message is the JSON object
-//! `{"segments":[{"id","text"}],"terms":[{"source","target"}],"context":{…}}` and the answer's
+//! `{"segments":[["id","text"]],"terms":["source=target"],"context":{…}}` (version 2; the
+//! objects of version 1 are read too) and the answer's
 //! `choices[0].message.content` is `{"translations":[{"id","text"}]}`. Every translation is
 //! a deterministic function of the segment ([`fake_translation`]): it carries the id, a hash
 //! of the source text and the target of every term whose source occurs in the segment, so a
@@ -728,15 +729,21 @@ fn parse_chat(body: &[u8]) -> Result<ChatBatch, String> {
                 .map_err(|e| format!("user message JSON: {e}"))?
         }
     };
+    // Protocol v2 sends segments as `[id, text]` pairs and terms as `"source=target"`
+    // lines; v1 sent objects. Both are read.
     let segments = object["segments"]
         .as_array()
         .ok_or("user message has no \"segments\" array")?
         .iter()
-        .map(|s| {
-            Some((
+        .map(|s| match s {
+            Value::Array(pair) => Some((
+                pair.first()?.as_str()?.to_string(),
+                pair.get(1)?.as_str()?.to_string(),
+            )),
+            _ => Some((
                 s["id"].as_str()?.to_string(),
                 s["text"].as_str()?.to_string(),
-            ))
+            )),
         })
         .collect::<Option<Vec<_>>>()
         .ok_or("a segment lacks a string id or text")?;
@@ -745,7 +752,12 @@ fn parse_chat(body: &[u8]) -> Result<ChatBatch, String> {
         .map(|terms| {
             terms
                 .iter()
-                .filter_map(|t| Some((t["source"].as_str()?.into(), t["target"].as_str()?.into())))
+                .filter_map(|t| match t {
+                    Value::String(line) => line
+                        .split_once('=')
+                        .map(|(s, t)| (s.to_string(), t.to_string())),
+                    _ => Some((t["source"].as_str()?.into(), t["target"].as_str()?.into())),
+                })
                 .collect()
         })
         .unwrap_or_default();

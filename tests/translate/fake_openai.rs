@@ -104,8 +104,24 @@ impl Respond for Responder {
             .and_then(|m| m["content"].as_str())
             .unwrap_or("{}");
         let message: Value = serde_json::from_str(user).unwrap_or(Value::Null);
-        let segments = message["segments"].as_array().cloned().unwrap_or_default();
-        let terms = message["terms"].as_array().cloned().unwrap_or_default();
+        // Protocol v2: `[id, text]` pairs and `"source=target"` lines.
+        let segments: Vec<Value> = message["segments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| json!({"id": s[0], "text": s[1]}))
+            .collect();
+        let terms: Vec<Value> = message["terms"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| {
+                let (source, target) = t.as_str()?.split_once('=')?;
+                Some(json!({"source": source, "target": target}))
+            })
+            .collect();
         let instruction = message["context"]["instruction"]
             .as_str()
             .map(str::to_string);

@@ -479,7 +479,7 @@ pub fn gloss_word(lex: &Lexicon, word: &str, tag: &str) -> String {
 /// The best short sense of a headword: the first with at most three words after cutting at
 /// `,` and ` or `; a proper noun's romanised name when its sense starts with it
 /// (`重庆` "Chongqing city" → `Chongqing`).
-fn dictionary_gloss(lex: &Lexicon, word: &str) -> Option<String> {
+pub(crate) fn dictionary_gloss(lex: &Lexicon, word: &str) -> Option<String> {
     let senses = lex.senses(word)?;
     let short = |s: &str| -> String {
         let s = s.split(", ").next().unwrap_or(s);
