@@ -30,7 +30,7 @@ pub use store::{Event, MapLine, Record, Store};
 use crate::backend::openai::OpenAiBackend;
 use crate::backend::{Backend, BackendError};
 use crate::cache::{Cache, CacheError, CacheKey};
-use crate::pipeline::{Options, Source, Terms};
+use crate::pipeline::{Article, Options, Terms};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
@@ -113,7 +113,7 @@ pub struct Session<'a> {
     pub store: Store,
     pub cache: &'a Cache,
     pub limits: Limits,
-    /// Articles, for the superseded check: only set by callers that plan.
+    /// The backend's endpoint and model: which recorded batches are this backend's.
     endpoint: String,
     model: String,
 }
@@ -395,7 +395,7 @@ impl<'a> Session<'a> {
     /// to the interactive run (2: a batch and one follow-up).
     pub async fn translate(
         &mut self,
-        sources: &[Source],
+        articles: &[Article],
         terms: &dyn Terms,
         options: &Options,
         wait: Option<Duration>,
@@ -419,8 +419,8 @@ impl<'a> Session<'a> {
                     .with_exhausted(exhausted);
                 let salt = format!("round {}", self.store.records().len());
                 let mut writer = FileWriter::new(self.store.dir(), self.limits, salt);
-                for source in sources {
-                    let requests = match planner.plan_source(source) {
+                for article in articles {
+                    let requests = match planner.plan_article(article) {
                         Ok(r) => r,
                         Err(e) => {
                             writer.abandon();
@@ -520,13 +520,13 @@ pub fn dry_run(
     options: &Options,
     cache: Option<&Cache>,
     pending: HashSet<CacheKey>,
-    sources: &[Source],
+    articles: &[Article],
     limits: Limits,
 ) -> Result<DryRun, CacheError> {
     let mut planner = Planner::new(backend, terms, options, cache).with_pending(pending);
     let (mut files, mut in_file, mut bytes) = (0usize, 0usize, 0u64);
-    for source in sources {
-        for request in planner.plan_source(source)? {
+    for article in articles {
+        for request in planner.plan_article(article)? {
             let size = serde_json::to_string(&request.line).map_or(0, |s| s.len() as u64 + 1);
             if files == 0 || in_file >= limits.max_requests || bytes + size > limits.max_bytes {
                 files += 1;

@@ -11,7 +11,7 @@ use super::store::{MapLine, sync_dir};
 use crate::backend::openai::{OpenAiBackend, ResponseFormat};
 use crate::cache::{Cache, CacheError, CacheKey};
 use crate::pipeline::prepare::prepare;
-use crate::pipeline::{Job, NoProgress, Options, Source, Terms, estimate_tokens};
+use crate::pipeline::{Article, Job, NoProgress, Options, Terms, estimate_tokens};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -123,7 +123,7 @@ impl<'a> Planner<'a> {
     /// The request lines for one article's misses: units, memory keys, packing and request
     /// bodies exactly as the interactive run makes them ([`crate::pipeline::prepare`] and
     /// the `openai` client's [`OpenAiBackend::request_body`]).
-    pub fn plan_source(&mut self, source: &Source) -> Result<Vec<PlannedRequest>, CacheError> {
+    pub fn plan_article(&mut self, article: &Article) -> Result<Vec<PlannedRequest>, CacheError> {
         let job = Job {
             backend: self.backend,
             terms: self.terms,
@@ -131,8 +131,8 @@ impl<'a> Planner<'a> {
             options: self.options.clone(),
             progress: &NoProgress,
         };
-        let sources = std::slice::from_ref(source);
-        let prepared = prepare(&job, sources)?;
+        let articles = std::slice::from_ref(article);
+        let prepared = prepare(&job, articles)?;
         let mut send = prepared.to_send();
         self.counts.segments += prepared.units.len();
         for (u, unit) in prepared.units.iter().enumerate() {
@@ -154,7 +154,7 @@ impl<'a> Planner<'a> {
         }
         let mut out = Vec::new();
         for members in prepared.batches_for(&send, self.options) {
-            let batch = prepared.batch(sources, self.options, &members, None);
+            let batch = prepared.batch(articles, self.options, &members, None);
             let body = self.backend.request_body(&batch, self.format);
             let prompt: String = body["messages"]
                 .as_array()

@@ -8,7 +8,7 @@ use bitext::batch::{self, Limits, Session, Standing, Store, Watch};
 use bitext::cache::Cache;
 use bitext::config::{BackendSpec, Config, Env, Overrides};
 use bitext::glossary::Glossary;
-use bitext::pipeline::{GlossaryTerms, Job, NoTerms, Options, Source, Terms};
+use bitext::pipeline::{Article, GlossaryTerms, Job, NoTerms, Options, Terms};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -152,7 +152,7 @@ pub enum Next {
 pub fn before_translate(
     spec: &BackendSpec,
     job: &Job<'_>,
-    sources: &[Source],
+    articles: &[Article],
     memory_dir: &Path,
     wait: Option<Duration>,
 ) -> Result<Next> {
@@ -165,7 +165,7 @@ pub fn before_translate(
     let runtime = runtime()?;
     let result = runtime.block_on(async {
         tokio::select! {
-            result = session.translate(sources, job.terms, &job.options, wait, &bar) => Some(result),
+            result = session.translate(articles, job.terms, &job.options, wait, &bar) => Some(result),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
@@ -221,7 +221,7 @@ pub fn before_translate(
 pub fn dry_run(
     spec: &BackendSpec,
     job: &Job<'_>,
-    sources: &[Source],
+    articles: &[Article],
     memory_dir: Option<&Path>,
 ) -> Result<String> {
     let backend = openai(spec, false)?;
@@ -237,7 +237,7 @@ pub fn dry_run(
         &job.options,
         job.cache,
         pending,
-        sources,
+        articles,
         limits(spec),
     )?;
     let c = plan.counts;
@@ -478,8 +478,8 @@ fn requests(
         let step = bitext::document::read_path(file)
             .map_err(anyhow::Error::from)
             .and_then(|document| {
-                let source = Source::from_document(&document);
-                Ok(planner.plan_source(&source)?)
+                let source = Article::from_document(&document);
+                Ok(planner.plan_article(&source)?)
             })
             .and_then(|requests| {
                 requests

@@ -11,7 +11,6 @@
 use super::support::{check_outputs, output_of, translate, write_articles};
 use crate::common::{bitext, glossary};
 use crate::sim::{BatchConfig, Fate, Sim, SimConfig, source_hash};
-use bitext::model::Bitext;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -100,7 +99,8 @@ fn pairs(files: &[PathBuf], out: &Path) -> Vec<serde_json::Value> {
         .map(|file| {
             let path = output_of(out, file);
             let bitext =
-                Bitext::from_json(&std::fs::read_to_string(&path).unwrap(), "out").unwrap();
+                bitext::export::json::read(&std::fs::read_to_string(&path).unwrap(), "out")
+                    .unwrap();
             bitext
                 .pairs
                 .iter()
