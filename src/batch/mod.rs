@@ -419,17 +419,10 @@ impl<'a> Session<'a> {
                     .with_exhausted(exhausted);
                 let salt = format!("round {}", self.store.records().len());
                 let mut writer = FileWriter::new(self.store.dir(), self.limits, salt);
-                for article in articles {
-                    let requests = match planner.plan_article(article) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            writer.abandon();
-                            return Err(e.into());
-                        }
-                    };
-                    for request in &requests {
-                        writer.push(request)?;
-                    }
+                // All articles in one plan: packed as the interactive run packs them.
+                if let Err(e) = planner.plan_articles(articles, |r| writer.push(&r)) {
+                    writer.abandon();
+                    return Err(e);
                 }
                 let written = writer.finish()?;
                 if !written.is_empty() {
@@ -522,21 +515,20 @@ pub fn dry_run(
     pending: HashSet<CacheKey>,
     articles: &[Article],
     limits: Limits,
-) -> Result<DryRun, CacheError> {
+) -> Result<DryRun, BatchError> {
     let mut planner = Planner::new(backend, terms, options, cache).with_pending(pending);
     let (mut files, mut in_file, mut bytes) = (0usize, 0usize, 0u64);
-    for article in articles {
-        for request in planner.plan_article(article)? {
-            let size = serde_json::to_string(&request.line).map_or(0, |s| s.len() as u64 + 1);
-            if files == 0 || in_file >= limits.max_requests || bytes + size > limits.max_bytes {
-                files += 1;
-                in_file = 0;
-                bytes = 0;
-            }
-            in_file += 1;
-            bytes += size;
+    planner.plan_articles(articles, |request| {
+        let size = serde_json::to_string(&request.line).map_or(0, |s| s.len() as u64 + 1);
+        if files == 0 || in_file >= limits.max_requests || bytes + size > limits.max_bytes {
+            files += 1;
+            in_file = 0;
+            bytes = 0;
         }
-    }
+        in_file += 1;
+        bytes += size;
+        Ok(())
+    })?;
     Ok(DryRun {
         counts: planner.counts,
         files,

@@ -9,7 +9,7 @@ use super::BatchError;
 use super::lines::RequestLine;
 use super::store::{MapLine, sync_dir};
 use crate::backend::openai::{OpenAiBackend, ResponseFormat};
-use crate::cache::{Cache, CacheError, CacheKey};
+use crate::cache::{Cache, CacheKey};
 use crate::pipeline::prepare::prepare;
 use crate::pipeline::{Article, Job, NoProgress, Options, Terms, estimate_tokens};
 use sha2::{Digest, Sha256};
@@ -120,10 +120,16 @@ impl<'a> Planner<'a> {
         self
     }
 
-    /// The request lines for one article's misses: units, memory keys, packing and request
-    /// bodies exactly as the interactive run makes them ([`crate::pipeline::prepare`] and
-    /// the `openai` client's [`OpenAiBackend::request_body`]).
-    pub fn plan_article(&mut self, article: &Article) -> Result<Vec<PlannedRequest>, CacheError> {
+    /// The request lines for the articles' misses, handed to `emit` one at a time: units,
+    /// memory keys, packing and request bodies exactly as an interactive run of the same
+    /// articles makes them ([`crate::pipeline::prepare`] and the `openai` client's
+    /// [`OpenAiBackend::request_body`]). Planning articles one call at a time keeps memory
+    /// bounded; planning them in one call packs them as one interactive run would.
+    pub fn plan_articles(
+        &mut self,
+        articles: &[Article],
+        mut emit: impl FnMut(PlannedRequest) -> Result<(), BatchError>,
+    ) -> Result<(), BatchError> {
         let job = Job {
             backend: self.backend,
             terms: self.terms,
@@ -131,7 +137,6 @@ impl<'a> Planner<'a> {
             options: self.options.clone(),
             progress: &NoProgress,
         };
-        let articles = std::slice::from_ref(article);
         let prepared = prepare(&job, articles)?;
         let mut send = prepared.to_send();
         self.counts.segments += prepared.units.len();
@@ -152,7 +157,6 @@ impl<'a> Planner<'a> {
                 send[u] = false;
             }
         }
-        let mut out = Vec::new();
         for members in prepared.batches_for(&send, self.options) {
             let batch = prepared.batch(articles, self.options, &members, None);
             let body = self.backend.request_body(&batch, self.format);
@@ -171,7 +175,7 @@ impl<'a> Planner<'a> {
             self.counts.requests += 1;
             self.counts.input_tokens += input_tokens;
             self.counts.output_tokens += output_tokens;
-            out.push(PlannedRequest {
+            emit(PlannedRequest {
                 line: RequestLine::chat(body),
                 segments: members
                     .iter()
@@ -182,9 +186,9 @@ impl<'a> Planner<'a> {
                     .collect(),
                 input_tokens,
                 output_tokens,
-            });
+            })?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -478,13 +478,9 @@ fn requests(
         let step = bitext::document::read_path(file)
             .map_err(anyhow::Error::from)
             .and_then(|document| {
-                let source = Article::from_document(&document);
-                Ok(planner.plan_article(&source)?)
-            })
-            .and_then(|requests| {
-                requests
-                    .iter()
-                    .try_for_each(|r| writer.push(r))
+                let article = Article::from_document(&document);
+                planner
+                    .plan_articles(std::slice::from_ref(&article), |r| writer.push(&r))
                     .map_err(anyhow::Error::from)
             });
         if let Err(e) = step {
