@@ -12,6 +12,7 @@ mod cache;
 mod check;
 pub mod export;
 mod glossary;
+mod io;
 mod split;
 mod terms;
 mod translate;
@@ -45,13 +46,13 @@ enum Command {
     /// Batch API work: `list`, `status`, `cancel` the recorded batches; `requests` and
     /// `results` for offline runners such as `vllm run-batch` (docs/batch.md).
     Batch(batch::BatchArgs),
-    /// Verify a bilingual file (TSV or bitext JSON) against the glossary.
+    /// Verify a bilingual file (bitext JSON, TSV, TMX, XLIFF 2.1 or 1.2) against the glossary.
     Check(check::CheckArgs),
     /// List the terms an article needs (names, places, organisations, events, programmes,
     /// coined phrases) that are not in the glossary yet, with proposed renderings.
     Terms(terms::TermsArgs),
-    /// Export a bitext (JSON, or TSV/TMX/XLIFF written by bitext) as HTML, TSV, TMX, XLIFF,
-    /// Markdown or JSON.
+    /// Export a bilingual file (bitext JSON, TSV, TMX, XLIFF) as HTML, TSV, TMX, XLIFF 2.1 or
+    /// 1.2, Markdown or JSON.
     Export(export::ExportArgs),
 }
 

@@ -12,6 +12,25 @@ pub fn is_han(c: char) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x323AF)
 }
 
+/// The share of Han characters among the letters of `texts` (0 when there are no letters):
+/// how Chinese a text is, whatever its punctuation, digits and Latin names.
+pub fn han_share<'a>(texts: impl IntoIterator<Item = &'a str>) -> f64 {
+    let (mut han, mut letters) = (0usize, 0usize);
+    for c in texts.into_iter().flat_map(str::chars) {
+        if is_han(c) {
+            han += 1;
+            letters += 1;
+        } else if c.is_alphabetic() {
+            letters += 1;
+        }
+    }
+    if letters == 0 {
+        0.0
+    } else {
+        han as f64 / letters as f64
+    }
+}
+
 /// The width-folded form of one character, or `None` when it folds to itself: the
 /// full-width ASCII forms U+FF01–U+FF5E (letters, digits, brackets, other punctuation)
 /// become ASCII, the ideographic space U+3000 a space. Nothing else: other CJK punctuation

@@ -411,7 +411,7 @@ fn xliff_is_well_formed_for_xmllint() {
 fn html_escapes_text_and_requests_nothing() {
     let html = render(&small(), Format::Html);
     assert!(!html.contains("<script"), "no script element at all");
-    assert!(html.contains("&lt;script&gt;window.bitextPwned=1&lt;&#x2f;script&gt;"));
+    assert!(html.contains("&lt;script&gt;window.bitextPwned=1&lt;/script&gt;"));
     assert!(!html.contains("</td>"));
     assert!(html.contains("&amp;amp;"));
     // Self-contained: no external resources of any kind.
@@ -463,7 +463,7 @@ fn a_user_template_replaces_the_built_in_one() {
     let out = export::render(&b, Format::Html, &options).unwrap();
     assert_eq!(
         out,
-        "b1.s1=Liangjiang New Area: Smart &amp; Digital;b2.s1=By Zhang San;b3.s1=He said: &quot;&lt;script&gt;window.bitextPwned=1&lt;&#x2f;script&gt;&quot; &amp; &#x27;&lt;&#x2f;td&gt;&#x27; &amp;amp;.;"
+        "b1.s1=Liangjiang New Area: Smart &amp; Digital;b2.s1=By Zhang San;b3.s1=He said: &quot;&lt;script&gt;window.bitextPwned=1&lt;/script&gt;&quot; &amp; &apos;&lt;/td&gt;&apos; &amp;amp;.;"
     );
 }
 

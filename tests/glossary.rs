@@ -330,7 +330,7 @@ fn lint_reports_and_fails_on_errors() {
 
 #[test]
 fn export_formats() {
-    for format in ["tsv", "csv", "tbx"] {
+    for format in ["tsv", "csv", "tbx", "tbx3"] {
         let out = bitext()
             .args(["glossary", "export", "--format", format, "-g"])
             .arg(fixture("commented.toml"))
@@ -343,7 +343,7 @@ fn export_formats() {
 
 #[test]
 fn import_of_export_gives_the_same_glossary() {
-    for format in ["tsv", "csv", "tbx"] {
+    for format in ["tsv", "csv", "tbx", "tbx3"] {
         let dir = tempfile::tempdir().unwrap();
         let exported = dir.path().join(format!("terms.{format}"));
         let out = bitext()
@@ -381,14 +381,16 @@ fn import_of_export_gives_the_same_glossary() {
 fn import_needs_a_known_format() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("terms.dat"), "a\tb\n").unwrap();
+    // Neither the extension nor the content (no tab, no comma, no markup) says.
+    std::fs::write(dir.path().join("words.dat"), "just words\n").unwrap();
     let out = bitext()
         .current_dir(dir.path())
-        .args(["glossary", "-g", "g.toml", "import", "terms.dat"])
+        .args(["glossary", "-g", "g.toml", "import", "words.dat"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("terms.dat: cannot tell the format"),
+        stderr(&out).contains("words.dat: cannot tell the format"),
         "{}",
         stderr(&out)
     );
@@ -584,11 +586,15 @@ fn check_bad_input_exits_2() {
     let cases: [(&str, &str, &str); 3] = [
         (
             "no-header.tsv",
-            "a\tb\n",
-            "no-header.tsv:1: the TSV header must name id, source and target columns",
+            "a\tb\tc\n",
+            "no-header.tsv:1: not a bilingual file bitext reads (bitext JSON, TSV with a source/target header",
         ),
         ("bad.json", "{\n  \"format\": ", "bad.json:2:"),
-        ("empty.tsv", "", "empty.tsv: empty file"),
+        (
+            "empty.tsv",
+            "",
+            "empty.tsv:1: empty file: not a bilingual file",
+        ),
     ];
     for (name, content, expected) in cases {
         std::fs::write(dir.path().join(name), content).unwrap();

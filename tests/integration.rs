@@ -8,6 +8,7 @@ mod export;
 mod gloss;
 mod glossary;
 mod harness;
+mod interchange;
 mod sim;
 mod split;
 mod terms;

@@ -10,7 +10,6 @@ use bitext::glossary::Glossary;
 use bitext::model::{Meta, now_rfc3339};
 use bitext::{BlockKind, Segment, SegmentId, document, split};
 use clap::Args;
-use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +23,7 @@ pub struct AlignArgs {
     /// Output format: tsv, tsv-plain, json, html, tmx, xliff or md (as `bitext export`).
     #[arg(long, short, default_value = "tsv")]
     format: String,
-    /// Write the output to this file instead of standard output.
+    /// Write the output to this file (`-` or none: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Glossary files (TOML); their terms are lexical anchors. Later files override earlier.
@@ -36,7 +35,9 @@ pub struct AlignArgs {
     /// translated and the translations count as evidence too, besides the dictionary.
     #[arg(long, default_value = "gloss")]
     bridge: String,
-    /// Both files already hold one sentence a line (blank lines are skipped).
+    /// Both files already hold one sentence a line (blank lines are skipped), or either is a
+    /// bilingual file bitext reads (JSON, TSV, TMX, XLIFF), whose sources (Chinese side) or
+    /// targets (English side) are the sentences.
     #[arg(long)]
     presplit: bool,
     /// With `-f tsv`: write only the links, `src_ids<TAB>tgt_ids` (0-based, comma-separated,
@@ -85,35 +86,22 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
     } else {
         export::render(&bitext, format, &ExportOptions::default())?
     };
-    match &args.output {
-        Some(path) => bitext::util::atomic_write(path, text.as_bytes())
-            .with_context(|| format!("{}: cannot write", path.display()))?,
-        None => super::print_stdout(&text)?,
-    }
+    super::io::write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads a file (or standard input for `-`) as bytes.
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("<stdin>: cannot read")?;
-        return Ok(bytes);
-    }
-    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
 }
 
 /// The Chinese side as segments (with ids) and the English side as sentences.
 fn read_inputs(args: &AlignArgs) -> Result<(Vec<Segment>, Vec<Segment>)> {
     let zh_name = args.zh_file.display().to_string();
     let en_name = args.en_file.display().to_string();
-    let zh_bytes = read_bytes(&args.zh_file)?;
-    let (en_text, _) = document::decode(&en_name, read_bytes(&args.en_file)?)?;
+    let zh_bytes = super::io::read_bytes(&args.zh_file)?;
+    let (en_text, _) = document::decode(&en_name, super::io::read_bytes(&args.en_file)?)?;
     if args.presplit {
         let (zh_text, _) = document::decode(&zh_name, zh_bytes)?;
-        return Ok((presplit(&zh_text), presplit(&en_text)));
+        return Ok((
+            presplit_side(&zh_text, &args.zh_file, Side::Source)?,
+            presplit_side(&en_text, &args.en_file, Side::Target)?,
+        ));
     }
     let zh = split::segment_document(&document::parse_bytes(&zh_name, zh_bytes)?);
     let mut en = Vec::new();
@@ -140,10 +128,30 @@ fn read_inputs(args: &AlignArgs) -> Result<(Vec<Segment>, Vec<Segment>)> {
     Ok((zh, en))
 }
 
+#[derive(Clone, Copy)]
+enum Side {
+    Source,
+    Target,
+}
+
+/// A presplit input: a bilingual file in any format bitext reads gives its sources (for the
+/// Chinese side) or its targets (for the English side), one sentence a pair; any other text
+/// one sentence a line.
+fn presplit_side(text: &str, path: &Path, side: Side) -> Result<Vec<Segment>> {
+    if !super::io::is_bilingual(text, path) {
+        return Ok(presplit(text.lines()));
+    }
+    let bitext = super::io::parse_bilingual(text, path)?.bitext;
+    Ok(presplit(bitext.pairs.iter().map(|p| match side {
+        Side::Source => p.source.as_str(),
+        Side::Target => p.target.as_str(),
+    })))
+}
+
 /// One sentence a line: every non-blank line is a segment `b1.sN`.
-fn presplit(text: &str) -> Vec<Segment> {
+fn presplit<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Segment> {
     let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in lines.enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;

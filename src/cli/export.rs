@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The bitext to export: its JSON form (`bitext/1`), or a TSV, TMX or XLIFF file written
-    /// by bitext (chosen by the extension).
+    /// The bilingual file to export: bitext JSON, TSV (with a source/target header, or plain),
+    /// TMX, XLIFF 2.1 or 1.2, recognised by its content; `-` reads standard input.
     input: PathBuf,
     #[command(flatten)]
     output: OutputArgs,
@@ -22,8 +22,8 @@ pub struct ExportArgs {
 /// Output options: format, file, HTML template, Markdown layout.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Output format: html, json, tsv, tsv-plain, tmx, xliff, md. Defaults to the format of
-    /// the `-o` file's extension.
+    /// Output format: html, json, tsv, tsv-plain, tmx, xliff (2.1), xliff12, md. Defaults to
+    /// the format of the `-o` file's extension (`.xlf` is XLIFF 2.1).
     #[arg(long, short = 'f', value_parser = parse_format)]
     pub format: Option<Format>,
     /// Output file, written atomically (`-` or none: standard output).
@@ -108,31 +108,15 @@ impl OutputArgs {
     pub fn write(&self, bitext: &Bitext, default: Option<Format>) -> Result<Format> {
         let format = self.resolve_format(default)?;
         let text = export::render(bitext, format, &self.options()?)?;
-        match &self.output {
-            Some(path) if !self.to_stdout() => bitext::util::atomic_write(path, text.as_bytes())
-                .with_context(|| format!("{}: cannot write", path.display()))?,
-            _ => super::print_stdout(&text)?,
-        }
+        super::io::write_output(self.output.as_deref(), &text)?;
         Ok(format)
     }
-}
-
-/// Reads a bitext file: JSON, or TSV/TMX/XLIFF by extension.
-pub fn read_bitext(path: &Path) -> Result<Bitext> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read"))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let format = match Format::from_extension(ext) {
-        Some(f @ (Format::Tsv | Format::Tmx | Format::Xliff)) => f,
-        _ => Format::Json,
-    };
-    Ok(export::read(&text, format, &name)?)
 }
 
 pub fn run(args: ExportArgs) -> Result<ExitCode> {
     // Check the format before reading anything.
     args.output.resolve_format(None)?;
-    let bitext = read_bitext(&args.input)?;
+    let bitext = super::io::read_bitext(&args.input)?;
     args.output.write(&bitext, None)?;
     Ok(ExitCode::SUCCESS)
 }

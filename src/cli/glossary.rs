@@ -66,22 +66,25 @@ enum GlossaryCommand {
         #[arg(long)]
         strict: bool,
     },
-    /// Add the terms of a TSV (OmegaT), CSV (with header) or TBX file.
+    /// Add the terms of a TSV (OmegaT), CSV (with header) or TBX (2 or 3) file; `-` reads
+    /// standard input.
     Import {
         file: PathBuf,
         /// Default: from the file extension (.toml glossary entries, e.g. reviewed `bitext terms
-        /// -f toml` output; .tsv/.txt, .csv, .tbx/.xml).
+        /// -f toml` output; .tsv/.txt, .csv, .tbx/.xml), else the content. `tbx` and `tbx3`
+        /// both read either TBX version.
         #[arg(long, short, value_enum)]
         format: Option<FileFormat>,
         /// Update entries that already exist instead of failing.
         #[arg(long)]
         force: bool,
     },
-    /// Write the glossary as TSV (OmegaT), CSV or TBX.
+    /// Write the glossary as TSV (OmegaT), CSV, TBX (TBX-Basic in TBX 2 / ISO 30042:2008
+    /// `martif`, what OmegaT and translate-toolkit read) or TBX v3 (`tbx3`).
     Export {
         #[arg(long, short, value_enum)]
         format: FileFormat,
-        /// Output file (default: standard output).
+        /// Output file, written atomically (`-` or none: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -105,7 +108,10 @@ enum ListFormat {
 enum FileFormat {
     Tsv,
     Csv,
+    /// TBX-Basic, TBX 2 (`martif`).
     Tbx,
+    /// TBX-Basic, TBX v3 (`tbx`).
+    Tbx3,
 }
 
 impl From<FileFormat> for ExchangeFormat {
@@ -114,6 +120,7 @@ impl From<FileFormat> for ExchangeFormat {
             FileFormat::Tsv => ExchangeFormat::Tsv,
             FileFormat::Csv => ExchangeFormat::Csv,
             FileFormat::Tbx => ExchangeFormat::Tbx,
+            FileFormat::Tbx3 => ExchangeFormat::Tbx3,
         }
     }
 }
@@ -191,11 +198,7 @@ pub fn run(args: GlossaryArgs) -> Result<ExitCode> {
         GlossaryCommand::Export { format, output } => {
             let glossary = Glossary::load_layered(&paths)?;
             let text = glossary::export(&glossary, format.into());
-            match output {
-                Some(path) => bitext::util::atomic_write(&path, text.as_bytes())
-                    .with_context(|| format!("{}: cannot write", path.display()))?,
-                None => super::print_stdout(&text)?,
-            }
+            super::io::write_output(output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
         GlossaryCommand::Find { files, format } => {
@@ -336,23 +339,28 @@ fn import(
         let new: Vec<NewTerm> = reviewed.terms.iter().map(NewTerm::from).collect();
         return add_imported(glossary_path, &new, force);
     }
+    let name = super::io::input_name(file);
+    let text = super::io::read_text(file)?;
     let format: ExchangeFormat = match format {
         Some(f) => f.into(),
-        None => ExchangeFormat::from_path(file).with_context(|| {
-            format!(
-                "{}: cannot tell the format from the extension (.toml, .tsv, .csv, .tbx); use --format tsv|csv|tbx",
-                file.display()
-            )
-        })?,
+        None => ExchangeFormat::from_path(file)
+            .or_else(|| ExchangeFormat::detect(&text))
+            .with_context(|| {
+                format!(
+                    "{name}: cannot tell the format from the extension (.toml, .tsv, .csv, .tbx) or the content; use --format tsv|csv|tbx|tbx3"
+                )
+            })?,
     };
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?;
     let languages = if glossary_path.exists() {
         Glossary::load(glossary_path)?
     } else {
         Glossary::empty()
     };
-    let terms = glossary::import(&text, format, &file.display().to_string(), &languages)?;
+    let imported = glossary::import_report(&text, format, &name, &languages)?;
+    for warning in &imported.warnings {
+        eprintln!("bitext: warning: {warning}");
+    }
+    let terms = imported.terms;
     let new: Vec<NewTerm> = terms.iter().map(NewTerm::from).collect();
     add_imported(glossary_path, &new, force)
 }

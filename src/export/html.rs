@@ -26,6 +26,15 @@ pub fn render(bitext: &Bitext, template: Option<&Template>) -> Result<String, Ex
     };
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Strings go through the exporters' one XML escaper (markup characters, and control
+    // characters that would make the page invalid); everything else as minijinja does.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if *state.auto_escape() == AutoEscape::Html && !value.is_safe() => {
+            out.write_str(&super::xml::escape(text))?;
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
         .build()

@@ -7,6 +7,7 @@
 //! | TSV | [`tsv`] | id, block, kind, source, target, flags; also a plain source/target form |
 //! | TMX 1.4b | [`tmx`] | one `<tu>` per pair |
 //! | XLIFF 2.1 | [`xliff`] | one `<unit>` per block, one `<segment>` per pair |
+//! | XLIFF 1.2 | [`xliff12`] | a `<group>` per block, one `<trans-unit>` per pair |
 //! | Markdown | [`markdown`] | the article with each sentence (or paragraph) then its translation |
 //!
 //! The formats are documented in `docs/formats.md`.
@@ -15,13 +16,16 @@ use crate::model::Bitext;
 pub use json::JsonError;
 use std::fmt;
 
+pub mod bilingual;
 pub mod html;
 pub mod json;
 pub mod markdown;
+mod notes;
 pub mod tmx;
 pub mod tsv;
 pub mod xliff;
-mod xml;
+pub mod xliff12;
+pub(crate) mod xml;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,19 +37,23 @@ pub enum Format {
     TsvPlain,
     Json,
     Tmx,
+    /// XLIFF 2.1.
     Xliff,
+    /// XLIFF 1.2, what most CAT tools exchange.
+    Xliff12,
     Markdown,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Json,
         Format::Html,
         Format::Tsv,
         Format::TsvPlain,
         Format::Tmx,
         Format::Xliff,
+        Format::Xliff12,
         Format::Markdown,
     ];
 
@@ -58,6 +66,7 @@ impl Format {
             Format::Json => "json",
             Format::Tmx => "tmx",
             Format::Xliff => "xliff",
+            Format::Xliff12 => "xliff12",
             Format::Markdown => "md",
         }
     }
@@ -69,7 +78,7 @@ impl Format {
             Format::Tsv | Format::TsvPlain => "tsv",
             Format::Json => "json",
             Format::Tmx => "tmx",
-            Format::Xliff => "xlf",
+            Format::Xliff | Format::Xliff12 => "xlf",
             Format::Markdown => "md",
         }
     }
@@ -82,7 +91,8 @@ impl Format {
             "tsv-plain" | "plain" | "tsvplain" => Some(Format::TsvPlain),
             "json" => Some(Format::Json),
             "tmx" => Some(Format::Tmx),
-            "xliff" | "xlf" | "xlif" => Some(Format::Xliff),
+            "xliff" | "xlf" | "xlif" | "xliff2" | "xliff21" => Some(Format::Xliff),
+            "xliff12" | "xliff1" | "xlf12" => Some(Format::Xliff12),
             "md" | "markdown" => Some(Format::Markdown),
             _ => None,
         }
@@ -176,6 +186,7 @@ pub fn render(
         Format::Json => json::render(bitext),
         Format::Tmx => tmx::render(bitext),
         Format::Xliff => xliff::render(bitext),
+        Format::Xliff12 => xliff12::render(bitext),
         Format::Markdown => markdown::render(bitext, options.md_layout),
     })
 }
@@ -188,10 +199,14 @@ pub fn read(text: &str, format: Format, name: &str) -> Result<Bitext, ExportErro
         Format::Tsv => tsv::read(text, name),
         Format::Tmx => tmx::read(text, name),
         Format::Xliff => xliff::read(text, name),
+        Format::Xliff12 => xliff12::read(text, name),
+        Format::TsvPlain => tsv::read_plain(text, name),
         other => Err(ExportError::Parse {
             name: name.to_string(),
             line: 1,
-            message: format!("cannot read the {other} format back (use json, tsv, tmx or xliff)"),
+            message: format!(
+                "cannot read the {other} format back (use json, tsv, tsv-plain, tmx, xliff or xliff12)"
+            ),
         }),
     }
 }

@@ -1,7 +1,7 @@
 //! TMX 1.4b: one `<tu>` per pair (`tuid` = the pair's id), a `<tuv>` per language with the
 //! text in `<seg>`, the block number and kind as `<prop type="x-block">`/`x-kind`, and each
 //! flag as a `<note>` (in the TSV flag form). An empty side is left out (a `<tu>` keeps at
-//! least one `<tuv>`). Valid against `tmx14.dtd`; [`read_tmx`] reads it back.
+//! least one `<tuv>`). Valid against `tmx14.dtd`; [`read`] reads it back.
 
 use super::ExportError;
 use super::tsv::{flag_from_text, flag_to_text};
@@ -103,7 +103,7 @@ fn push_prop(out: &mut String, indent: &str, kind: &str, value: &str) {
     out.push_str("</prop>\n");
 }
 
-/// Reads a TMX file written by [`write_tmx`] (or any TMX with plain-text segments): pairs
+/// Reads a TMX file written by [`render`] (or any TMX with plain-text segments): pairs
 /// come from the `<tu>`s in order; the source side is the header's `srclang`, the target the
 /// other language. Missing ids become `tu1`, `tu2`…, a missing block number 0 and kind
 /// `paragraph`. `name` is used in error messages.
@@ -113,6 +113,7 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let mut pair: Option<Pair> = None;
     let mut lang: Option<String> = None;
     let mut prop_type: Option<String> = None;
+    let mut source_seen = false;
     loop {
         let offset = reader.buffer_position();
         let event = reader
@@ -128,6 +129,7 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             attribute(e, "srclang", name, text, offset)?.unwrap_or_default();
                     }
                     "tu" => {
+                        source_seen = false;
                         let index = bitext.pairs.len() + 1;
                         let id = attribute(e, "tuid", name, text, offset)?
                             .unwrap_or_else(|| format!("tu{index}"));
@@ -159,8 +161,11 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
                             return Err(error(name, text, offset, "<seg> outside a <tu>"));
                         };
                         let lang = lang.clone().unwrap_or_default();
-                        if lang.eq_ignore_ascii_case(&bitext.source_lang) {
+                        // The first tuv in the header's source language is the source (a
+                        // second one in that language, as po2tmx -l en writes, the target).
+                        if lang.eq_ignore_ascii_case(&bitext.source_lang) && !source_seen {
                             pair.source = content;
+                            source_seen = true;
                         } else {
                             if bitext.target_lang.is_empty() {
                                 bitext.target_lang = lang;

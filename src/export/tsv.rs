@@ -7,11 +7,11 @@
 //! flags, where TERM and EXPECTED are JSON strings (`null` when absent). Line breaks in a
 //! message become spaces (messages are one line).
 //!
-//! The plain form ([`write_tsv_plain`]) is only `source<TAB>target` per pair, no header, with
+//! The plain form ([`render_plain`]) is only `source<TAB>target` per pair, no header, with
 //! the same escaping.
 
 use super::ExportError;
-use crate::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, Severity};
+use crate::model::{Bitext, BlockKind, Flag, FlagCode, Meta, Origin, Pair, SegmentId, Severity};
 use crate::util::{escape_tsv, unescape_tsv};
 
 /// The header row's fields.
@@ -124,9 +124,27 @@ pub fn flag_from_text(text: &str) -> Result<Flag, String> {
     })
 }
 
-/// Reads the full TSV form back into a bitext. What TSV does not carry gets defaults: the
-/// languages are `zh-CN` and `en`, the metadata is empty, pairs have no term hits and a
-/// `manual` origin. A missing `flags` column is allowed. `name` is used in error messages.
+/// Whether a TSV's first line is a header bitext reads: one that names `source` and `target`
+/// columns (bitext's own `id block kind source target flags`, or any order with other
+/// columns, as spreadsheets and other tools write them).
+pub fn is_header(line: &str) -> bool {
+    let columns = header_columns(line);
+    columns.iter().any(|c| c == "source") && columns.iter().any(|c| c == "target")
+}
+
+fn header_columns(line: &str) -> Vec<String> {
+    line.trim_end_matches('\r')
+        .split('\t')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect()
+}
+
+/// Reads a TSV with a header row back into a bitext: bitext's full form, or any TSV whose
+/// header names `source` and `target` columns (`id`, `block`, `kind` and `flags` are used when
+/// present, other columns ignored). What TSV does not carry gets defaults: the languages are
+/// `zh-CN` and `en`, the metadata is empty, pairs have no term hits and a `manual` origin; a
+/// missing id is `L` and the line number, a missing block the one of a `bN.sM` id (else 0), a
+/// missing kind `paragraph`. `name` is used in error messages.
 pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     let err = |line: usize, message: String| ExportError::Parse {
         name: name.to_string(),
@@ -135,20 +153,25 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
     };
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut lines = text.split('\n').enumerate();
-    let header = lines
-        .next()
-        .map(|(_, l)| l.strip_suffix('\r').unwrap_or(l))
-        .unwrap_or("");
-    let columns: Vec<&str> = header.split('\t').collect();
-    if columns != HEADER[..] && columns != HEADER[..5] {
+    let header = lines.next().map(|(_, l)| l).unwrap_or("");
+    let columns = header_columns(header);
+    let column = |want: &str| columns.iter().position(|c| c == want);
+    let (Some(source), Some(target)) = (column("source"), column("target")) else {
         return Err(err(
             1,
             format!(
-                "header must be `{}` (optionally without flags), found {header:?}",
-                HEADER.join("\\t")
+                "the TSV header must name source and target columns, as bitext's `{}` does (found {:?})",
+                HEADER.join("\\t"),
+                header.trim_end_matches('\r')
             ),
         ));
-    }
+    };
+    let (id, block, kind, flags) = (
+        column("id"),
+        column("block"),
+        column("kind"),
+        column("flags"),
+    );
     let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
     for (index, line) in lines {
         let number = index + 1;
@@ -158,32 +181,79 @@ pub fn read(text: &str, name: &str) -> Result<Bitext, ExportError> {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         // Spreadsheets may drop an empty last field (no flags).
-        let short_ok = columns.len() == 6 && fields.len() == 5;
+        let short_ok = flags == Some(columns.len() - 1) && fields.len() == columns.len() - 1;
         if fields.len() != columns.len() && !short_ok {
             return Err(err(
                 number,
                 format!("expected {} fields, found {}", columns.len(), fields.len()),
             ));
         }
-        let block = fields[1]
-            .parse::<u32>()
-            .map_err(|_| err(number, format!("bad block number {:?}", fields[1])))?;
-        let kind = BlockKind::parse(fields[2])
-            .ok_or_else(|| err(number, format!("unknown block kind {:?}", fields[2])))?;
-        let mut flags = Vec::new();
-        if let Some(field) = fields.get(5).filter(|f| !f.is_empty()) {
-            for part in unescape_tsv(field).split('\n') {
-                flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
+        let field = |c: Option<usize>| c.and_then(|c| fields.get(c)).copied();
+        let pair_id = field(id).map_or_else(|| format!("L{number}"), unescape_tsv);
+        let block = match field(block) {
+            Some(text) => text
+                .parse::<u32>()
+                .map_err(|_| err(number, format!("bad block number {text:?}")))?,
+            None => {
+                SegmentId::parse(pair_id.split('+').next().unwrap_or("")).map_or(0, |s| s.block)
+            }
+        };
+        let kind = match field(kind) {
+            Some(text) => BlockKind::parse(text)
+                .ok_or_else(|| err(number, format!("unknown block kind {text:?}")))?,
+            None => BlockKind::Paragraph,
+        };
+        let mut pair_flags = Vec::new();
+        if let Some(text) = field(flags).filter(|f| !f.is_empty()) {
+            for part in unescape_tsv(text).split('\n') {
+                pair_flags.push(flag_from_text(part).map_err(|m| err(number, m))?);
             }
         }
         bitext.pairs.push(Pair {
-            id: unescape_tsv(fields[0]),
+            id: pair_id,
             block,
             kind,
-            source: unescape_tsv(fields[3]),
-            target: unescape_tsv(fields[4]),
+            source: unescape_tsv(fields[source]),
+            target: unescape_tsv(fields[target]),
             terms: Vec::new(),
-            flags,
+            flags: pair_flags,
+            origin: Origin::Manual,
+        });
+    }
+    Ok(bitext)
+}
+
+/// Reads the plain form ([`render_plain`], and what corpus tools write): `source<TAB>target`
+/// per line, no header. Pairs get ids `L` + the line number, block 0, kind `paragraph`; the
+/// languages are `zh-CN` and `en`. A line with another number of fields is an error.
+pub fn read_plain(text: &str, name: &str) -> Result<Bitext, ExportError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut bitext = Bitext::new("zh-CN", "en", Meta::default());
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let Some((source, target)) = line.split_once('\t').filter(|(_, t)| !t.contains('\t'))
+        else {
+            return Err(ExportError::Parse {
+                name: name.to_string(),
+                line: number,
+                message: format!(
+                    "expected 2 tab-separated fields (source, target), found {}",
+                    line.split('\t').count()
+                ),
+            });
+        };
+        bitext.pairs.push(Pair {
+            id: format!("L{number}"),
+            block: 0,
+            kind: BlockKind::Paragraph,
+            source: unescape_tsv(source),
+            target: unescape_tsv(target),
+            terms: Vec::new(),
+            flags: Vec::new(),
             origin: Origin::Manual,
         });
     }
@@ -237,7 +307,10 @@ mod tests {
         let e = read(text, "a.tsv").unwrap_err().to_string();
         assert_eq!(e, "a.tsv:3: bad block number \"x\"");
         let e = read("id\tsource\n", "a.tsv").unwrap_err().to_string();
-        assert!(e.starts_with("a.tsv:1: header must be"), "{e}");
+        assert!(
+            e.starts_with("a.tsv:1: the TSV header must name source and target"),
+            "{e}"
+        );
         let e = read("id\tblock\tkind\tsource\ttarget\nb1.s1\t1\n", "a.tsv")
             .unwrap_err()
             .to_string();

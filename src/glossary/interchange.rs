@@ -4,18 +4,28 @@
 //!   `#` are comments. bitext adds three optional columns that OmegaT ignores, so that
 //!   `import(export(g)) == g`: `first`, `alternates` (separated by `|`, a literal `|` or `\`
 //!   escaped with `\`) and flags (`keep`, `case_sensitive`, comma-separated). Fields use the
-//!   escaping of [`crate::util::escape_tsv`].
+//!   escaping of [`crate::util::escape_tsv`]. (A `keep` term without a target has an empty
+//!   target field, which OmegaT skips; the TBX export carries it.)
 //! * CSV: a header naming the columns; `source` and `target` are required, `note` (or
 //!   `comment`), `first`, `alternates`, `keep`, `case_sensitive` optional, in any order.
-//! * TBX: TBX-Basic in the TBX v3 structure (`conceptEntry`/`langSec`/`termSec`); import also
-//!   reads TBX v2 (`termEntry`/`langSet`/`tig`). The preferred term of the target language
-//!   is `target`, admitted terms are `alternates`; bitext's own markers are `<note>`s
-//!   (`bitext:first`, `bitext:keep`, `bitext:case-sensitive`), other concept-level notes and
-//!   definitions become the `note`.
+//! * TBX ([`ExchangeFormat::Tbx`]): TBX-Basic in the TBX 2 / ISO 30042:2008 structure
+//!   (`martif`, `termEntry`/`langSet`/`tig`, no namespace), what OmegaT (its `tbx.xsd`) and
+//!   translate-toolkit (`translate.storage.tbx`: first `langSet` the source, second the
+//!   target) read. [`ExchangeFormat::Tbx3`] writes the TBX v3 structure
+//!   (`tbx`/`conceptEntry`/`langSec`/`termSec`). Import reads both. The preferred term of the
+//!   target language is `target`, admitted terms are `alternates`; bitext's own markers are
+//!   `<note>`s (`bitext:first`, `bitext:keep`, `bitext:case-sensitive`), other concept-level
+//!   notes and definitions become the `note`.
+//!
+//!   Import finds each side by its language (`xml:lang` of `langSet`/`langSec`), not by its
+//!   position, and checks the labels against the text: the language whose terms are mostly
+//!   Han characters is the source even when labelled otherwise (translate-toolkit's `csv2tbx`
+//!   labels every source `en` and every target `xx`), with a warning in [`Imported`].
 
 use super::{Glossary, GlossaryError, Term};
+use crate::export::xml::escape;
 use crate::util::{escape_tsv, unescape_tsv};
-use quick_xml::escape::{escape, resolve_predefined_entity};
+use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -25,10 +35,37 @@ use std::path::Path;
 pub enum ExchangeFormat {
     Tsv,
     Csv,
+    /// TBX 2 (`martif`), TBX-Basic.
     Tbx,
+    /// TBX v3 (`tbx`), TBX-Basic.
+    Tbx3,
+}
+
+/// Terms read from an interchange file, and what the reader decided against the file's labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub terms: Vec<Term>,
+    /// One line each, naming the file.
+    pub warnings: Vec<String>,
 }
 
 impl ExchangeFormat {
+    /// The format the text looks like: markup is TBX, a first line with a tab TSV, else CSV.
+    /// For standard input, where there is no extension.
+    pub fn detect(text: &str) -> Option<ExchangeFormat> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+        let first = text.lines().next()?;
+        if text.starts_with('<') {
+            Some(ExchangeFormat::Tbx)
+        } else if first.contains('\t') {
+            Some(ExchangeFormat::Tsv)
+        } else if first.contains(',') {
+            Some(ExchangeFormat::Csv)
+        } else {
+            None
+        }
+    }
+
     /// The format a file name's extension suggests (`.tsv`/`.txt`/`.tab`, `.csv`,
     /// `.tbx`/`.xml`).
     pub fn from_path(path: &Path) -> Option<ExchangeFormat> {
@@ -47,23 +84,38 @@ pub fn export(glossary: &Glossary, format: ExchangeFormat) -> String {
     match format {
         ExchangeFormat::Tsv => export_tsv(glossary),
         ExchangeFormat::Csv => export_csv(glossary),
-        ExchangeFormat::Tbx => export_tbx(glossary),
+        ExchangeFormat::Tbx => export_tbx2(glossary),
+        ExchangeFormat::Tbx3 => export_tbx3(glossary),
     }
 }
 
 /// Reads terms from an interchange file's text. `name` is used in messages; `glossary`
-/// gives the source and target languages for TBX.
+/// gives the source and target languages for TBX. See [`import_report`] for the warnings.
 pub fn import(
     text: &str,
     format: ExchangeFormat,
     name: &str,
     glossary: &Glossary,
 ) -> Result<Vec<Term>, GlossaryError> {
+    import_report(text, format, name, glossary).map(|imported| imported.terms)
+}
+
+/// [`import`], with the warnings (a TBX whose language labels disagree with its text).
+pub fn import_report(
+    text: &str,
+    format: ExchangeFormat,
+    name: &str,
+    glossary: &Glossary,
+) -> Result<Imported, GlossaryError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let terms = |terms| Imported {
+        terms,
+        warnings: Vec::new(),
+    };
     match format {
-        ExchangeFormat::Tsv => import_tsv(text, name),
-        ExchangeFormat::Csv => import_csv(text, name),
-        ExchangeFormat::Tbx => import_tbx(text, name, glossary),
+        ExchangeFormat::Tsv => import_tsv(text, name).map(terms),
+        ExchangeFormat::Csv => import_csv(text, name).map(terms),
+        ExchangeFormat::Tbx | ExchangeFormat::Tbx3 => import_tbx(text, name, glossary),
     }
 }
 
@@ -319,9 +371,85 @@ fn import_csv(text: &str, name: &str) -> Result<Vec<Term>, GlossaryError> {
     Ok(terms)
 }
 
-fn export_tbx(glossary: &Glossary) -> String {
-    let src = escape(glossary.source_lang.as_str()).into_owned();
-    let tgt = escape(glossary.target_lang.as_str()).into_owned();
+/// The target-language terms of an entry in order, each with its administrative status and
+/// bitext's marker note: the kept source (`keep`), the target, the first-mention form, the
+/// alternates. The first is the one tools take as "the" translation.
+fn target_terms(term: &Term) -> Vec<(&str, &'static str, Option<&'static str>)> {
+    let mut terms = Vec::new();
+    if term.keep {
+        terms.push((
+            term.source.as_str(),
+            "preferredTerm-admn-sts",
+            Some("bitext:keep"),
+        ));
+    }
+    if let Some(target) = &term.target {
+        terms.push((target.as_str(), "preferredTerm-admn-sts", None));
+    }
+    if let Some(first) = &term.first {
+        terms.push((
+            first.as_str(),
+            "admittedTerm-admn-sts",
+            Some("bitext:first"),
+        ));
+    }
+    for alternate in &term.alternates {
+        terms.push((alternate.as_str(), "admittedTerm-admn-sts", None));
+    }
+    terms
+}
+
+/// TBX-Basic in the TBX 2 (ISO 30042:2008, `martif`) structure, valid under OmegaT's
+/// `tbx.xsd` and read by translate-toolkit.
+fn export_tbx2(glossary: &Glossary) -> String {
+    let src = escape(&glossary.source_lang);
+    let tgt = escape(&glossary.target_lang);
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<martif type=\"TBX-Basic\" xml:lang=\"{src}\">");
+    out.push_str("  <martifHeader>\n    <fileDesc>\n");
+    let _ = writeln!(
+        out,
+        "      <titleStmt><title>{}</title></titleStmt>",
+        escape(&glossary.name)
+    );
+    out.push_str("      <sourceDesc><p>exported by bitext</p></sourceDesc>\n    </fileDesc>\n  </martifHeader>\n");
+    out.push_str("  <text>\n    <body>\n");
+    for (index, term) in glossary.terms.iter().enumerate() {
+        let _ = writeln!(out, "      <termEntry id=\"c{}\">", index + 1);
+        if let Some(note) = &term.note {
+            let _ = writeln!(out, "        <note>{}</note>", escape(note));
+        }
+        if term.case_sensitive {
+            out.push_str("        <note>bitext:case-sensitive</note>\n");
+        }
+        let _ = writeln!(
+            out,
+            "        <langSet xml:lang=\"{src}\"><tig><term>{}</term></tig></langSet>",
+            escape(&term.source)
+        );
+        let _ = writeln!(out, "        <langSet xml:lang=\"{tgt}\">");
+        for (text, status, marker) in target_terms(term) {
+            let _ = write!(
+                out,
+                "          <tig><term>{}</term><termNote type=\"administrativeStatus\">{status}</termNote>",
+                escape(text)
+            );
+            if let Some(marker) = marker {
+                let _ = write!(out, "<note>{marker}</note>");
+            }
+            out.push_str("</tig>\n");
+        }
+        out.push_str("        </langSet>\n      </termEntry>\n");
+    }
+    out.push_str("    </body>\n  </text>\n</martif>\n");
+    out
+}
+
+/// TBX-Basic in the TBX v3 structure (`tbx`, `conceptEntry`/`langSec`/`termSec`).
+fn export_tbx3(glossary: &Glossary) -> String {
+    let src = escape(&glossary.source_lang);
+    let tgt = escape(&glossary.target_lang);
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -332,14 +460,14 @@ fn export_tbx(glossary: &Glossary) -> String {
     let _ = writeln!(
         out,
         "      <titleStmt><title>{}</title></titleStmt>",
-        escape(glossary.name.as_str())
+        escape(&glossary.name)
     );
     out.push_str("      <sourceDesc><p>exported by bitext</p></sourceDesc>\n    </fileDesc>\n  </tbxHeader>\n");
     out.push_str("  <text>\n    <body>\n");
     for (index, term) in glossary.terms.iter().enumerate() {
         let _ = writeln!(out, "      <conceptEntry id=\"c{}\">", index + 1);
         if let Some(note) = &term.note {
-            let _ = writeln!(out, "        <note>{}</note>", escape(note.as_str()));
+            let _ = writeln!(out, "        <note>{}</note>", escape(note));
         }
         if term.case_sensitive {
             out.push_str("        <note>bitext:case-sensitive</note>\n");
@@ -348,11 +476,11 @@ fn export_tbx(glossary: &Glossary) -> String {
         let _ = writeln!(
             out,
             "          <termSec><term>{}</term></termSec>",
-            escape(term.source.as_str())
+            escape(&term.source)
         );
         out.push_str("        </langSec>\n");
         let _ = writeln!(out, "        <langSec xml:lang=\"{tgt}\">");
-        let mut term_sec = |text: &str, status: &str, marker: Option<&str>| {
+        for (text, status, marker) in target_terms(term) {
             let _ = write!(
                 out,
                 "          <termSec><term>{}</term><termNote type=\"administrativeStatus\">{status}</termNote>",
@@ -362,18 +490,6 @@ fn export_tbx(glossary: &Glossary) -> String {
                 let _ = write!(out, "<note>{marker}</note>");
             }
             out.push_str("</termSec>\n");
-        };
-        if term.keep {
-            term_sec(&term.source, "preferredTerm-admn-sts", Some("bitext:keep"));
-        }
-        if let Some(target) = &term.target {
-            term_sec(target, "preferredTerm-admn-sts", None);
-        }
-        if let Some(first) = &term.first {
-            term_sec(first, "admittedTerm-admn-sts", Some("bitext:first"));
-        }
-        for alternate in &term.alternates {
-            term_sec(alternate, "admittedTerm-admn-sts", None);
         }
         out.push_str("        </langSec>\n      </conceptEntry>\n");
     }
@@ -402,9 +518,20 @@ fn primary(lang: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, GlossaryError> {
+fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Imported, GlossaryError> {
+    let concepts = read_concepts(text, name)?;
+    let (sides, warnings) = choose_sides(&concepts, name, glossary);
+    let terms = concepts
+        .into_iter()
+        .map(|c| concept_term(c, &sides, name))
+        .collect::<Result<_, _>>()?;
+    Ok(Imported { terms, warnings })
+}
+
+/// The concept entries of a TBX file (v2 or v3), in order.
+fn read_concepts(text: &str, name: &str) -> Result<Vec<Concept>, GlossaryError> {
     let mut reader = quick_xml::Reader::from_str(text);
-    let mut terms = Vec::new();
+    let mut concepts = Vec::new();
     let mut concept: Option<Concept> = None;
     let mut sec: Option<TermSec> = None;
     // The element whose text is being collected: (name, type attribute, text).
@@ -513,11 +640,7 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
                             secs.push(s);
                         }
                     }
-                    "conceptEntry" | "termEntry" => {
-                        if let Some(c) = concept.take() {
-                            terms.push(concept_term(c, name, glossary)?);
-                        }
-                    }
+                    "conceptEntry" | "termEntry" => concepts.extend(concept.take()),
                     _ => {}
                 }
             }
@@ -525,19 +648,80 @@ fn import_tbx(text: &str, name: &str, glossary: &Glossary) -> Result<Vec<Term>, 
             _ => {}
         }
     }
-    Ok(terms)
+    Ok(concepts)
 }
 
-fn concept_term(concept: Concept, name: &str, glossary: &Glossary) -> Result<Term, GlossaryError> {
-    let src = primary(&glossary.source_lang);
-    let tgt = primary(&glossary.target_lang);
+/// The primary language codes of a TBX's source and target sides.
+struct Sides {
+    source: String,
+    target: String,
+}
+
+/// The share of Han characters in the terms labelled `code`.
+fn han_share(concepts: &[Concept], code: &str) -> f64 {
+    let terms = concepts
+        .iter()
+        .flat_map(|c| &c.langs)
+        .filter(|(l, _)| primary(l) == code)
+        .flat_map(|(_, secs)| secs);
+    crate::text::han_share(terms.map(|sec| sec.term.as_str()))
+}
+
+/// Chooses the source and target languages by label, checked against the text: when the
+/// glossary's source language is Chinese and the terms labelled so are not mostly Han but
+/// another label's are, that label is the source (with a warning). The target is the
+/// glossary's target language when present, else the first other label.
+fn choose_sides(concepts: &[Concept], name: &str, glossary: &Glossary) -> (Sides, Vec<String>) {
+    let mut codes: Vec<String> = Vec::new();
+    for (lang, _) in concepts.iter().flat_map(|c| &c.langs) {
+        let code = primary(lang);
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    let wanted_source = primary(&glossary.source_lang);
+    let wanted_target = primary(&glossary.target_lang);
+    let mut warnings = Vec::new();
+    let mut source = codes.iter().find(|c| **c == wanted_source).cloned();
+    if wanted_source == "zh" {
+        let labelled_han = source.as_deref().map_or(0.0, |c| han_share(concepts, c));
+        let most_han = codes
+            .iter()
+            .map(|c| (c, han_share(concepts, c)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((code, share)) = most_han
+            && share >= 0.3
+            && labelled_han < 0.1
+        {
+            warnings.push(format!(
+                "{name}: the Chinese terms are labelled {code:?}{}: read them as the source ({})",
+                source
+                    .as_deref()
+                    .map(|s| format!(" (the {s:?} terms are not Chinese)"))
+                    .unwrap_or_default(),
+                glossary.source_lang
+            ));
+            source = Some(code.clone());
+        }
+    }
+    // No label and no Han text says which is the source: the first language, as TBX tools do.
+    let source = source
+        .or_else(|| codes.first().cloned())
+        .unwrap_or_default();
+    let target = codes
+        .iter()
+        .find(|c| **c == wanted_target && **c != source)
+        .or_else(|| codes.iter().find(|c| **c != source))
+        .cloned()
+        .unwrap_or_default();
+    (Sides { source, target }, warnings)
+}
+
+fn concept_term(concept: Concept, sides: &Sides, name: &str) -> Result<Term, GlossaryError> {
     let find = |code: &str| concept.langs.iter().position(|(l, _)| primary(l) == code);
-    let source_index = find(&src).unwrap_or(0);
-    let target_index = find(&tgt).or_else(|| (0..concept.langs.len()).find(|&i| i != source_index));
-    let source = concept
-        .langs
-        .get(source_index)
-        .and_then(|(_, secs)| secs.first())
+    let target_index = find(&sides.target);
+    let source = find(&sides.source)
+        .and_then(|i| concept.langs[i].1.first())
         .map(|s| s.term.clone())
         .unwrap_or_default();
     let mut term = Term {
@@ -577,7 +761,10 @@ fn concept_term(concept: Concept, name: &str, glossary: &Glossary) -> Result<Ter
             name,
             concept.line,
             1,
-            "concept entry without a source-language term",
+            format!(
+                "concept entry without a term in the source language ({})",
+                sides.source
+            ),
         ));
     }
     if term.target.is_none() && !term.keep {
@@ -585,7 +772,10 @@ fn concept_term(concept: Concept, name: &str, glossary: &Glossary) -> Result<Ter
             name,
             concept.line,
             1,
-            format!("{}: no {} term", term.source, glossary.target_lang),
+            format!(
+                "{}: no term in the target language ({})",
+                term.source, sides.target
+            ),
         ));
     }
     Ok(term)

@@ -44,7 +44,7 @@ pub use check::{
     plan_term_uses, plan_terms,
 };
 pub use edit::{AddOutcome, EditError, NewTerm, add_term, add_terms, remove_term};
-pub use interchange::{ExchangeFormat, export, import};
+pub use interchange::{ExchangeFormat, Imported, export, import, import_report};
 pub use lint::{Finding, lint};
 pub use matcher::{Matcher, TermMatch};
 pub use resolve::{DEFAULT_GLOSSARY, GlossaryChoice, GlossaryOrigin, resolve};

@@ -591,6 +591,7 @@ fn interchange_round_trips() {
         ExchangeFormat::Tsv,
         ExchangeFormat::Csv,
         ExchangeFormat::Tbx,
+        ExchangeFormat::Tbx3,
     ] {
         let text = export(&g, format);
         let back = import(&text, format, "x", &Glossary::empty()).unwrap();
@@ -636,6 +637,98 @@ fn imports_plain_omegat_csv_and_tbx2() {
             ..term("两江新区", "Liangjiang New Area")
         }]
     );
+}
+
+#[test]
+fn tbx_export_is_tbx2_martif_and_tbx3_is_kept() {
+    let g = tricky();
+    let tbx2 = export(&g, ExchangeFormat::Tbx);
+    assert!(
+        tbx2.contains("<martif type=\"TBX-Basic\" xml:lang=\"zh-CN\">"),
+        "{tbx2}"
+    );
+    assert!(tbx2.contains("<termEntry id=\"c1\">") && !tbx2.contains("conceptEntry"));
+    let tbx3 = export(&g, ExchangeFormat::Tbx3);
+    assert!(tbx3.contains("<conceptEntry id=\"c1\">") && !tbx3.contains("martif"));
+    // Each imports as either format name: the reader takes both structures.
+    for text in [&tbx2, &tbx3] {
+        let a = import(text, ExchangeFormat::Tbx, "x", &Glossary::empty()).unwrap();
+        let b = import(text, ExchangeFormat::Tbx3, "x", &Glossary::empty()).unwrap();
+        assert_eq!(a, g.terms);
+        assert_eq!(b, g.terms);
+    }
+}
+
+#[test]
+fn tbx_notes_with_control_characters_stay_well_formed() {
+    let g = Glossary::new(
+        "c",
+        vec![Term {
+            note: Some("bell\u{7} and <tag> & \"quote\"\r".into()),
+            ..term("两江新区", "Liangjiang New Area")
+        }],
+    );
+    for format in [ExchangeFormat::Tbx, ExchangeFormat::Tbx3] {
+        let text = export(&g, format);
+        assert!(!text.contains('\u{7}'), "{text}");
+        let back = import(&text, format, "x", &Glossary::empty()).unwrap();
+        assert_eq!(
+            back[0].note.as_deref(),
+            Some("bell\u{FFFD} and <tag> & \"quote\"")
+        );
+    }
+}
+
+/// What translate-toolkit's `csv2tbx` writes for a source,target CSV: every source labelled
+/// `en`, every target `xx`.
+const CSV2TBX: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE martif PUBLIC "ISO 12200:1999A//DTD MARTIF core (DXFcdV04)//EN" "TBXcdv04.dtd">
+<martif type="TBX" xml:lang="en">
+    <martifHeader><fileDesc><sourceDesc><p>Translate Toolkit</p></sourceDesc></fileDesc></martifHeader>
+    <text>
+        <body>
+            <termEntry id="两江新区">
+                <langSet xml:lang="en"><tig><term>两江新区</term></tig></langSet>
+                <langSet xml:lang="xx"><tig><term>Liangjiang New Area</term></tig></langSet>
+            </termEntry>
+            <termEntry id="重庆">
+                <langSet xml:lang="en"><tig><term>重庆</term></tig></langSet>
+                <langSet xml:lang="xx"><tig><term>Chongqing</term></tig></langSet>
+            </termEntry>
+        </body>
+    </text>
+</martif>"#;
+
+#[test]
+fn csv2tbx_output_imports_by_language_not_position() {
+    let imported =
+        import_report(CSV2TBX, ExchangeFormat::Tbx, "t.tbx", &Glossary::empty()).unwrap();
+    assert_eq!(
+        imported.terms,
+        [
+            term("两江新区", "Liangjiang New Area"),
+            term("重庆", "Chongqing")
+        ]
+    );
+    assert_eq!(imported.warnings.len(), 1, "{:?}", imported.warnings);
+    assert!(
+        imported.warnings[0].starts_with("t.tbx: the Chinese terms are labelled \"en\""),
+        "{:?}",
+        imported.warnings
+    );
+    // Languages in any order: the labels decide, not the position.
+    let swapped = CSV2TBX
+        .replace("<langSet xml:lang=\"en\">", "<langSet xml:lang=\"zh\">")
+        .replace("<langSet xml:lang=\"xx\">", "<langSet xml:lang=\"en\">");
+    let reordered = swapped.replace(
+        "<langSet xml:lang=\"zh\"><tig><term>重庆</term></tig></langSet>\n                <langSet xml:lang=\"en\"><tig><term>Chongqing</term></tig></langSet>",
+        "<langSet xml:lang=\"en\"><tig><term>Chongqing</term></tig></langSet>\n                <langSet xml:lang=\"zh\"><tig><term>重庆</term></tig></langSet>",
+    );
+    assert_ne!(reordered, swapped);
+    let imported =
+        import_report(&reordered, ExchangeFormat::Tbx, "t.tbx", &Glossary::empty()).unwrap();
+    assert_eq!(imported.terms[1], term("重庆", "Chongqing"));
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
 }
 
 #[test]
@@ -906,9 +999,9 @@ mod properties {
         fn tsv_round_trips_any_strings(source in "[^\u{0}\u{feff}]{1,12}", target in "[^\u{0}]{1,12}", note in "[^\u{0}]{0,12}") {
             prop_assume!(!source.trim().is_empty() && !source.starts_with('#'));
             let g = Glossary::new("p", vec![Term { note: (!note.is_empty()).then_some(note), ..term(&source, &target) }]);
-            for format in [ExchangeFormat::Tsv, ExchangeFormat::Csv, ExchangeFormat::Tbx] {
+            for format in [ExchangeFormat::Tsv, ExchangeFormat::Csv, ExchangeFormat::Tbx, ExchangeFormat::Tbx3] {
                 let back = import(&export(&g, format), format, "p", &Glossary::empty());
-                if format == ExchangeFormat::Tbx {
+                if matches!(format, ExchangeFormat::Tbx | ExchangeFormat::Tbx3) {
                     // XML normalises surrounding whitespace and cannot carry control characters.
                     continue;
                 }
