@@ -317,12 +317,16 @@ fn xml_survives_carriage_returns_and_control_characters() {
     let mut b = small();
     b.pairs[2].target = "a\r\nb\rc".into();
     b.pairs[3].target = "bell\u{7}".into();
-    for format in [Format::Tmx, Format::Xliff] {
+    for format in [Format::Tmx, Format::Xliff, Format::Xliff12] {
         let text = render(&b, format);
         let back = export::read(&text, format, "x").unwrap();
         assert_eq!(back.pairs[2].target, "a\r\nb\rc", "{format}");
         assert_eq!(back.pairs[3].target, "bell\u{FFFD}", "{format}");
     }
+    // The HTML page goes through the same escaper: no control character reaches it.
+    let html = render(&b, Format::Html);
+    assert!(!html.contains('\u{7}'));
+    assert!(html.contains("bell\u{FFFD}"));
 }
 
 fn xmllint() -> Option<PathBuf> {

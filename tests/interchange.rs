@@ -441,7 +441,15 @@ fn dash_output_is_stdout_everywhere() {
     )
     .unwrap();
     let glossary = crate::common::glossary();
-    let runs: [Vec<&std::ffi::OsStr>; 3] = [
+    let runs: [Vec<&std::ffi::OsStr>; 4] = [
+        vec![
+            "terms".as_ref(),
+            zh.as_os_str(),
+            "-o".as_ref(),
+            "-".as_ref(),
+            "-g".as_ref(),
+            glossary.as_os_str(),
+        ],
         vec![
             "align".as_ref(),
             "--presplit".as_ref(),

@@ -40,7 +40,7 @@ pub struct TermsArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = TermsFormat::Tsv)]
     format: TermsFormat,
-    /// Write to this file instead of stdout.
+    /// Write to this file (`-` or none: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Leave out candidates that occur fewer times.
@@ -66,7 +66,9 @@ pub fn run(args: TermsArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref(), &env)?;
     let choice = args.glossary.choose(&config.glossary)?;
     let glossary = choice.load()?.unwrap_or_else(Glossary::empty);
-    if let Some(output) = &args.output {
+    // `-o -` is standard output, as everywhere.
+    let output = args.output.as_deref().filter(|p| !super::io::is_stdio(p));
+    if let Some(output) = output {
         for file in &args.files {
             if same_file(output, file) {
                 bail!("{}: is an input; choose another output", output.display());
@@ -109,11 +111,7 @@ pub fn run(args: TermsArgs) -> Result<ExitCode> {
         TermsFormat::Toml => toml(&candidates),
         TermsFormat::Json => serde_json::to_string_pretty(&candidates)? + "\n",
     };
-    match &args.output {
-        Some(path) => bitext::util::atomic_write(path, text.as_bytes())
-            .with_context(|| format!("{}: cannot write output", path.display()))?,
-        None => super::print_stdout(&text)?,
-    }
+    super::io::write_output(output, &text)?;
     let new = candidates.iter().filter(|c| !c.in_glossary).count();
     eprintln!(
         "bitext: {new} candidate term{} ({})",
