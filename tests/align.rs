@@ -168,10 +168,10 @@ fn usage_errors_are_one_line() {
         .arg("align")
         .args([zh.to_str().unwrap(), en.to_str().unwrap(), "-f", "pdf"])
         .assert()
-        .failure();
+        .code(2);
+    // The shared output arguments: a usage error, as for `translate` and `export`.
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("-f pdf"), "{err}");
+    assert!(err.contains("unknown format \"pdf\""), "{err}");
     let out = common::bitext()
         .arg("align")
         .args([
@@ -449,4 +449,58 @@ fn unknown_backend_bridge_is_named() {
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("no-such-backend"), "{err}");
+}
+
+#[test]
+fn cli_output_format_follows_the_extension_and_a_summary_is_printed() {
+    let zh = fixture("morning.zh.md");
+    let en = fixture("morning.en.md");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, start) in [
+        ("out.tmx", "<?xml"),
+        ("out.json", "{\n  \"format\": \"bitext/1\""),
+        ("out.html", "<!DOCTYPE html>"),
+    ] {
+        let path = dir.path().join(name);
+        let out = common::bitext()
+            .arg("align")
+            .args([zh.to_str().unwrap(), en.to_str().unwrap(), "-o"])
+            .arg(&path)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(start),
+            "{name}: {}",
+            &text[..40.min(text.len())]
+        );
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(err.starts_with("bitext: aligned "), "{err}");
+        assert!(err.contains(" links ("), "{err}");
+    }
+}
+
+#[test]
+fn cli_mt_bridge_goes_through_the_pipeline_and_its_memory() {
+    let zh = fixture("morning.zh.md");
+    let en = fixture("morning.en.md");
+    let sim = crate::sim::Sim::start(crate::sim::SimConfig::default());
+    let cache = tempfile::tempdir().unwrap();
+    let align = || {
+        common::bitext()
+            .env("XDG_CACHE_HOME", cache.path())
+            .env("OPENAI_BASE_URL", sim.base_url())
+            .env("OPENAI_API_KEY", "sk-sim")
+            .arg("align")
+            .args([zh.to_str().unwrap(), en.to_str().unwrap()])
+            .args(["--bridge", "openai", "-f", "json"])
+            .assert()
+            .success()
+    };
+    align();
+    let first = sim.stats().requests;
+    assert!(first >= 1, "the bridge sent nothing");
+    // The second run finds every translation in the memory.
+    align();
+    assert_eq!(sim.stats().requests, first, "the memory was not used");
 }

@@ -19,6 +19,7 @@
 
 pub mod dp;
 pub mod english;
+pub mod input;
 pub mod length;
 pub mod lexical;
 

@@ -1,14 +1,21 @@
-//! `bitext align ZH_FILE EN_FILE [-f tsv|json|html|tmx|xliff|md] [-o OUT] [-g GLOSSARY]... [--bridge gloss|none]
-//! [--presplit] [--links]`
+//! `bitext align ZH_FILE EN_FILE [-f FORMAT] [-o OUT] [--template FILE] [--md-layout …]
+//! [-g GLOSSARY]... [--bridge gloss|none|BACKEND] [--presplit] [--links]`
+//!
+//! The sides are read by the library's align entrance (`align::input`); an MT bridge goes
+//! through the translation pipeline (memory, limits, retries) without a glossary.
 
 use anyhow::{Context, Result, bail};
+use bitext::align::input::{Input, Sides, read_sides};
 use bitext::align::lexical::GlossaryAnchors;
-use bitext::align::{self, Aligner, Dictionary};
+use bitext::align::{self, Aligner, Dictionary, Link};
 use bitext::backend::gloss::Lexicon;
-use bitext::export::{self, ExportOptions, Format};
+use bitext::backend::registry;
+use bitext::cache::Cache;
+use bitext::config::{Config, Env, Overrides};
+use bitext::export::Format;
 use bitext::glossary::Glossary;
 use bitext::model::{Meta, now_rfc3339};
-use bitext::{BlockKind, Segment, SegmentId, document, split};
+use bitext::pipeline::{self, Article, Job, NoTerms, Options};
 use clap::Args;
 use std::path::Path;
 use std::path::PathBuf;
@@ -20,19 +27,18 @@ pub struct AlignArgs {
     zh_file: PathBuf,
     /// Its English translation.
     en_file: PathBuf,
-    /// Output format: tsv, tsv-plain, json, html, tmx, xliff or md (as `bitext export`).
-    #[arg(long, short, default_value = "tsv")]
-    format: String,
-    /// Write the output to this file (`-` or none: standard output).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
+    /// Output format, file, template and Markdown layout, as `bitext export` (default: TSV,
+    /// or the format of the `-o` file's extension).
+    #[command(flatten)]
+    out: super::export::OutputArgs,
     /// Glossary files (TOML); their terms are lexical anchors. Later files override earlier.
     #[arg(long = "glossary", short = 'g')]
     glossaries: Vec<PathBuf>,
     /// Lexical bridge between the languages: `gloss` (the offline CC-CEDICT dictionary),
     /// `none` (length, numbers, Latin tokens and glossary terms only), or the name of a
     /// configured translation backend (`bitext backends`): the Chinese sentences are machine
-    /// translated and the translations count as evidence too, besides the dictionary.
+    /// translated (through the translation memory) and the translations count as evidence
+    /// too, besides the dictionary.
     #[arg(long, default_value = "gloss")]
     bridge: String,
     /// Both files already hold one sentence a line (blank lines are skipped), or either is a
@@ -40,36 +46,41 @@ pub struct AlignArgs {
     /// targets (English side) are the sentences.
     #[arg(long)]
     presplit: bool,
-    /// With `-f tsv`: write only the links, `src_ids<TAB>tgt_ids` (0-based, comma-separated,
+    /// With TSV: write only the links, `src_ids<TAB>tgt_ids` (0-based, comma-separated,
     /// empty side for a null link), the form `align_score.py` reads.
     #[arg(long)]
     links: bool,
+    /// Config file for `--bridge BACKEND` (default: `$BITEXT_CONFIG`, `./bitext.toml`, the
+    /// user config dir).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 pub fn run(args: AlignArgs) -> Result<ExitCode> {
-    let Some(format) = Format::from_name(&args.format) else {
-        bail!(
-            "-f {}: unknown format (tsv, tsv-plain, json, html, tmx, xliff, md)",
-            args.format
-        );
-    };
+    let format = args.out.resolve_format(Some(Format::Tsv))?;
     if args.links && format != Format::Tsv {
         bail!("--links needs -f tsv");
     }
-    let (zh, en) = read_inputs(&args)?;
-    let zh_texts: Vec<&str> = zh.iter().map(|s| s.text.as_str()).collect();
+    let export_options = args.out.options()?;
+    let sides = read_sides(input(&args.zh_file)?, input(&args.en_file)?, args.presplit)?;
+    for warning in &sides.warnings {
+        eprintln!("bitext: warning: {warning}");
+    }
     let (dictionary, translations) = match args.bridge.as_str() {
-        "gloss" => (Some(bridge_dictionary()?), None),
+        "gloss" => (Some(bridge_dictionary()), None),
         "none" => (None, None),
         name => (
-            Some(bridge_dictionary()?),
-            Some(machine_translations(name, &zh, &args.bridge)?),
+            Some(bridge_dictionary()),
+            Some(
+                machine_translations(name, &sides, args.config.as_deref())
+                    .with_context(|| format!("--bridge {name}"))?,
+            ),
         ),
     };
     let terms = load_terms(&args.glossaries)?;
     let mut aligner = Aligner::new(dictionary, terms.as_deref());
     aligner.evidence.translations = translations.as_deref();
-    let en_texts: Vec<&str> = en.iter().map(|s| s.text.as_str()).collect();
+    let (zh_texts, en_texts) = (sides.zh_texts(), sides.en_texts());
     let links = aligner.align(&zh_texts, &en_texts);
     let meta = Meta {
         title: None,
@@ -80,96 +91,51 @@ pub fn run(args: AlignArgs) -> Result<ExitCode> {
         tool: format!("bitext {}", env!("CARGO_PKG_VERSION")),
         ..Meta::default()
     };
-    let bitext = align::to_bitext(&zh, &en_texts, &links, meta);
+    let bitext = align::to_bitext(&sides.zh, &en_texts, &links, meta);
     let text = if args.links {
         align::links_tsv(&links)
     } else {
-        export::render(&bitext, format, &ExportOptions::default())?
+        bitext::export::render(&bitext, format, &export_options)?
     };
-    super::io::write_output(args.output.as_deref(), &text)?;
+    super::io::write_output(args.out.output.as_deref(), &text)?;
+    eprintln!("bitext: {}", summary(&sides, &links));
     Ok(ExitCode::SUCCESS)
 }
 
-/// The Chinese side as segments (with ids) and the English side as sentences.
-fn read_inputs(args: &AlignArgs) -> Result<(Vec<Segment>, Vec<Segment>)> {
-    let zh_name = args.zh_file.display().to_string();
-    let en_name = args.en_file.display().to_string();
-    let zh_bytes = super::io::read_bytes(&args.zh_file)?;
-    let (en_text, _) = document::decode(&en_name, super::io::read_bytes(&args.en_file)?)?;
-    if args.presplit {
-        let (zh_text, _) = document::decode(&zh_name, zh_bytes)?;
-        return Ok((
-            presplit_side(&zh_text, &args.zh_file, Side::Source)?,
-            presplit_side(&en_text, &args.en_file, Side::Target)?,
-        ));
+/// One line: sentences on each side, links by shape.
+fn summary(sides: &Sides, links: &[Link]) -> String {
+    let mut shapes = std::collections::BTreeMap::new();
+    for link in links {
+        *shapes
+            .entry((link.src.len(), link.tgt.len()))
+            .or_insert(0usize) += 1;
     }
-    let zh = split::segment_document(&document::parse_bytes(&zh_name, zh_bytes)?);
-    let mut en = Vec::new();
-    let mut last_block = 0;
-    let mut n = 0;
-    for (block, heading, text) in split::english::split_text(&en_text) {
-        if block != last_block {
-            last_block = block;
-            n = 0;
-        }
-        n += 1;
-        en.push(Segment {
-            id: SegmentId::new(block, n),
-            block,
-            kind: if heading {
-                BlockKind::Heading
-            } else {
-                BlockKind::Paragraph
-            },
-            text,
-            line: 0,
-        });
-    }
-    Ok((zh, en))
+    let shapes: Vec<String> = shapes
+        .iter()
+        .map(|((s, t), n)| format!("{n}×{s}-{t}"))
+        .collect();
+    format!(
+        "aligned {} Chinese and {} English sentences: {} links ({})",
+        sides.zh.len(),
+        sides.en.len(),
+        links.len(),
+        shapes.join(", ")
+    )
 }
 
-#[derive(Clone, Copy)]
-enum Side {
-    Source,
-    Target,
+/// One side's file (or standard input for `-`) for the align entrance.
+fn input(path: &Path) -> Result<Input> {
+    Ok(Input {
+        name: super::io::input_name(path),
+        extension: (!super::io::is_stdio(path))
+            .then(|| path.extension().and_then(|e| e.to_str()).map(String::from))
+            .flatten(),
+        bytes: super::io::read_bytes(path)?,
+    })
 }
 
-/// A presplit input: a bilingual file in any format bitext reads gives its sources (for the
-/// Chinese side) or its targets (for the English side), one sentence a pair; any other text
-/// one sentence a line.
-fn presplit_side(text: &str, path: &Path, side: Side) -> Result<Vec<Segment>> {
-    if !super::io::is_bilingual(text, path) {
-        return Ok(presplit(text.lines()));
-    }
-    let bitext = super::io::parse_bilingual(text, path)?.bitext;
-    Ok(presplit(bitext.pairs.iter().map(|p| match side {
-        Side::Source => p.source.as_str(),
-        Side::Target => p.target.as_str(),
-    })))
-}
-
-/// One sentence a line: every non-blank line is a segment `b1.sN`.
-fn presplit<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Segment> {
-    let mut out = Vec::new();
-    for (index, line) in lines.enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let n = u32::try_from(out.len() + 1).unwrap_or(u32::MAX);
-        out.push(Segment {
-            id: SegmentId::new(1, n),
-            block: 1,
-            kind: BlockKind::Paragraph,
-            text: line.to_string(),
-            line: u32::try_from(index + 1).unwrap_or(u32::MAX),
-        });
-    }
-    out
-}
-
-fn bridge_dictionary() -> Result<&'static dyn Dictionary> {
-    Ok(Lexicon::global())
+fn bridge_dictionary() -> &'static dyn Dictionary {
+    Lexicon::global()
 }
 
 fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermAnchors>>> {
@@ -180,59 +146,45 @@ fn load_terms(paths: &[PathBuf]) -> Result<Option<Box<dyn align::TermAnchors>>> 
     Ok(Some(Box::new(GlossaryAnchors::new(glossary))))
 }
 
-/// Machine translations of the Chinese segments by backend `name`, in batches within the
-/// backend's limits, retrying transient failures a few times.
-fn machine_translations(name: &str, zh: &[Segment], label: &str) -> Result<Vec<String>> {
-    use bitext::backend::{Batch, Item, registry};
-    use bitext::config::{Config, Env, Overrides};
+/// Machine translations of the Chinese segments by backend `name`, through the translation
+/// pipeline without a glossary: the memory, the backend's limits, retries and splits apply
+/// as in `translate`. A segment that could not be translated gives an empty string (it adds
+/// no evidence).
+fn machine_translations(name: &str, sides: &Sides, config: Option<&Path>) -> Result<Vec<String>> {
     let env = Env::process();
-    let config = Config::load(None, &env)?;
-    let backend = registry::build(Some(name), &config, &Overrides::default())
-        .with_context(|| format!("--bridge {label}"))?;
-    let info = backend.info();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let config = Config::load(config, &env)?;
+    let spec = config.resolve(Some(name), &env, &Overrides::default())?;
+    let backend = registry::from_spec(&spec, &[])?;
+    let cache = Cache::open(&super::cache::cache_dir(None)?)?;
+    let bar = super::translate::Bar::new();
+    let job = Job {
+        backend: backend.as_ref(),
+        terms: &NoTerms,
+        cache: Some(&cache),
+        options: Options {
+            concurrency: spec.concurrency,
+            rpm: spec.rpm,
+            tpm: spec.tpm,
+            ..Options::default()
+        },
+        progress: &bar,
+    };
+    let article = Article {
+        name: "zh".into(),
+        title: None,
+        segments: sides.zh.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut out = Vec::with_capacity(zh.len());
-    let mut start = 0;
-    while start < zh.len() {
-        let mut end = start;
-        let mut chars = 0;
-        while end < zh.len()
-            && end - start < info.max_items.max(1)
-            && (end == start || chars + zh[end].text.chars().count() <= info.max_chars)
-        {
-            chars += zh[end].text.chars().count();
-            end += 1;
-        }
-        let batch = Batch {
-            items: zh[start..end]
-                .iter()
-                .enumerate()
-                .map(|(k, s)| Item {
-                    id: format!("{}#{}", s.id, start + k),
-                    text: s.text.clone(),
-                    terms: Vec::new(),
-                })
-                .collect(),
-            source_lang: "zh-CN".into(),
-            target_lang: "en".into(),
-            ..Batch::default()
-        };
-        let mut attempt = 0;
-        let translation = loop {
-            match runtime.block_on(backend.translate(&batch)) {
-                Ok(t) => break t,
-                Err(e) if e.is_retryable() && attempt < 3 => {
-                    attempt += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(500 << attempt));
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context(format!("--bridge {label}"))),
-            }
-        };
-        out.extend(translation.outputs.into_iter().map(|o| o.text));
-        start = end;
-    }
-    Ok(out)
+    let outcome = runtime.block_on(pipeline::run(&job, std::slice::from_ref(&article)));
+    bar.finish();
+    let outcome = outcome?;
+    Ok(outcome
+        .bitexts
+        .into_iter()
+        .flat_map(|b| b.pairs)
+        .map(|p| p.target)
+        .collect())
 }

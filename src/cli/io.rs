@@ -73,11 +73,6 @@ fn extension(path: &Path) -> Option<&str> {
         .flatten()
 }
 
-/// Whether the text read from `path` is a bilingual file (rather than, say, a plain text).
-pub fn is_bilingual(text: &str, path: &Path) -> bool {
-    bilingual::detect(text, extension(path)).is_some()
-}
-
 /// [`read_bilingual`] on text already read from `path`.
 pub fn parse_bilingual(text: &str, path: &Path) -> Result<Loaded> {
     let loaded = bilingual::read(text, &input_name(path), extension(path))?;

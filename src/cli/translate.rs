@@ -134,12 +134,16 @@ fn destinations(args: &TranslateArgs, format: Format) -> Result<Vec<Destination>
 }
 
 /// The progress bar on stderr (hidden when stderr is not a terminal).
-struct Bar {
+pub(super) struct Bar {
     bar: ProgressBar,
 }
 
 impl Bar {
-    fn new() -> Bar {
+    pub(super) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    pub(super) fn new() -> Bar {
         let target = if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
