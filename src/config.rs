@@ -375,22 +375,6 @@ impl BackendSpec {
         }
     }
 
-    /// Whether the backend needs a key to work.
-    pub fn key_required(&self) -> bool {
-        match self.kind {
-            Kind::Deepl => true,
-            // Self-hosted servers (Ollama, llama.cpp, vLLM on this machine or the local
-            // network) usually take no key; any other host is a paid API that needs one.
-            Kind::OpenAi => self.base_url.as_deref().is_none_or(|u| {
-                reqwest::Url::parse(u)
-                    .ok()
-                    .and_then(|u| u.host_str().map(|h| !is_self_hosted(h)))
-                    .unwrap_or(true)
-            }),
-            _ => false,
-        }
-    }
-
     pub fn status(&self) -> Status {
         if self.key_required && self.api_key.is_none() {
             let var = self
@@ -645,20 +629,7 @@ impl Config {
             .map(Duration::from_secs_f64)
             .unwrap_or_else(|| kind.default_timeout());
 
-        let key_required = match kind {
-            Kind::Deepl => true,
-            _ if file_cfg.api_key_env.is_some() => true,
-            Kind::OpenAi => base_url.as_deref().is_none_or(|u| {
-                reqwest::Url::parse(u)
-                    .ok()
-                    .and_then(|u| {
-                        u.host_str()
-                            .map(|h| h.eq_ignore_ascii_case("api.openai.com"))
-                    })
-                    .unwrap_or(true)
-            }),
-            _ => false,
-        };
+        let key_required = key_required(kind, base_url.as_deref(), file_cfg.api_key_env.is_some());
         Ok(BackendSpec {
             key_required,
             name,
@@ -679,11 +650,14 @@ impl Config {
             target_variant,
             command: file_cfg.command.clone(),
             args: file_cfg.args.clone().unwrap_or_default(),
-            dir: self
-                .path
-                .as_deref()
-                .and_then(Path::parent)
-                .map(Path::to_path_buf),
+            // `bitext.toml` has the parent "": the current folder.
+            dir: self.path.as_deref().and_then(Path::parent).map(|dir| {
+                if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir.to_path_buf()
+                }
+            }),
             price_input: file_cfg.price_input,
             price_output: file_cfg.price_output,
             response_format: file_cfg.response_format,
@@ -694,6 +668,24 @@ impl Config {
             batch_max_bytes: file_cfg.batch_max_bytes,
             batch_discount: file_cfg.batch_discount,
         })
+    }
+}
+
+/// The one rule for "this backend needs a key": DeepL always; any backend whose table names
+/// `api_key_env`; an OpenAI-compatible API on a remote host (api.openai.com or a paid API
+/// behind `OPENAI_BASE_URL`) but not a self-hosted server (Ollama, llama.cpp, vLLM on this
+/// machine or the local network). A plan (`--dry-run`) needs none: it sends nothing.
+pub fn key_required(kind: Kind, base_url: Option<&str>, names_key_env: bool) -> bool {
+    match kind {
+        Kind::Deepl => true,
+        _ if names_key_env => true,
+        Kind::OpenAi => base_url.is_none_or(|u| {
+            reqwest::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| !is_self_hosted(h)))
+                .unwrap_or(true)
+        }),
+        _ => false,
     }
 }
 
@@ -712,6 +704,48 @@ fn is_self_hosted(host: &str) -> bool {
             let name = host.to_ascii_lowercase();
             name == "localhost" || name.ends_with(".local") || !name.contains('.')
         }
+    }
+}
+
+#[cfg(test)]
+mod key_rule_tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_api_behind_openai_base_url_needs_a_key_and_a_local_server_does_not() {
+        let config = Config::default();
+        let resolve = |url: &str| {
+            config
+                .resolve(
+                    Some("openai"),
+                    &Env::from_pairs([("OPENAI_BASE_URL", url)]),
+                    &Overrides::default(),
+                )
+                .unwrap()
+        };
+        let remote = resolve("https://api.deepseek.com/v1");
+        assert!(remote.key_required);
+        assert_eq!(remote.status(), Status::MissingKey("OPENAI_API_KEY".into()));
+        let local = resolve("http://127.0.0.1:8080/v1");
+        assert!(!local.key_required);
+        assert_eq!(local.status(), Status::Ready);
+    }
+
+    #[test]
+    fn a_config_file_in_the_current_folder_gives_the_command_a_folder() {
+        let config = Config::parse(
+            "[backend.m]\nkind = \"command\"\ncommand = \"python3\"\n",
+            Path::new("bitext.toml"),
+        )
+        .unwrap();
+        let spec = config
+            .resolve(
+                Some("m"),
+                &Env::from_pairs::<&str, &str>([]),
+                &Overrides::default(),
+            )
+            .unwrap();
+        assert_eq!(spec.dir.as_deref(), Some(Path::new(".")));
     }
 }
 

@@ -69,7 +69,10 @@ pub fn render(config: &Config, env: &Env) -> Result<String> {
                     _ => spec.model.clone(),
                 };
                 let status = match spec.status() {
-                    Status::Ready => "ready".to_string(),
+                    // Offline: nothing to contact.
+                    Status::Ready if spec.kind == Kind::Gloss => "ready".to_string(),
+                    // Settings complete, but the server (or program) was not contacted.
+                    Status::Ready => "not checked".to_string(),
                     other => other.to_string(),
                 };
                 [
@@ -98,6 +101,22 @@ pub fn render(config: &Config, env: &Env) -> Result<String> {
             ],
         };
         rows.push(row);
+    }
+    if !config
+        .backends
+        .values()
+        .any(|b| b.kind == Some(Kind::Command))
+    {
+        let dash = "-".to_string();
+        rows.push([
+            "command".into(),
+            "command".into(),
+            dash.clone(),
+            dash.clone(),
+            dash,
+            "built-in".into(),
+            "not configured: set `command` in bitext.toml".into(),
+        ]);
     }
     let mut widths = [0usize; 7];
     for row in &rows {
