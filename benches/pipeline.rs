@@ -12,6 +12,8 @@
 
 #[path = "../tests/translate/fake_openai.rs"]
 mod fake_openai;
+#[path = "../tests/sim/mod.rs"]
+mod sim;
 
 use bitext::backend::Backend;
 use bitext::backend::http::ApiKey;
@@ -37,9 +39,117 @@ fn sample() -> Article {
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not: skip the slow part there.
     if std::env::args().any(|a| a == "--bench") {
+        scheduler();
         end_to_end();
     }
     divan::main();
+}
+
+/// One cold run against the simulated server (`tests/sim`): the real OpenAI client with no
+/// answer format preset, the shipped glossary, a fresh memory, default options but
+/// `concurrency`.
+fn sim_run(
+    config: sim::SimConfig,
+    concurrency: usize,
+    sources: &[Article],
+) -> (Duration, sim::Stats, usize) {
+    let server = sim::Sim::start(config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut s = OpenAiSettings::new(server.base_url(), "sim");
+        s.api_key = ApiKey::new("sk-bench");
+        let backend = OpenAiBackend::new(s).expect("client");
+        let glossary =
+            Glossary::load_layered(&[root().join("glossary/zh-en.toml")]).expect("glossary");
+        let terms = GlossaryTerms::new(glossary);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let job = Job {
+            backend: &backend,
+            terms: &terms,
+            cache: Some(&cache),
+            options: Options {
+                concurrency,
+                ..Options::default()
+            },
+            progress: &NoProgress,
+        };
+        let started = Instant::now();
+        let outcome = pipeline::run(&job, sources).await.expect("run succeeds");
+        let wall = started.elapsed();
+        for (bitext, source) in outcome.bitexts.iter().zip(sources) {
+            assert_eq!(bitext.pairs.len(), source.segments.len());
+        }
+        (wall, server.stats(), outcome.report.violations)
+    })
+}
+
+/// The scheduler's figures (issue 13): cold runs against the simulated server at 300 ms, and
+/// at 300 ms + 0.5 ms per character, against the physical limit.
+fn scheduler() {
+    let flat = sim::SimConfig {
+        latency: LATENCY,
+        ..sim::SimConfig::default()
+    };
+    let per_char = sim::SimConfig {
+        latency: LATENCY,
+        latency_per_char: Duration::from_micros(500),
+        ..sim::SimConfig::default()
+    };
+    let article_chars = std::fs::read_to_string(root().join("samples/smart-china-expo-2021.zh.md"))
+        .expect("sample")
+        .chars()
+        .count();
+    println!("scheduler, sample article ({article_chars} chars), cold, shipped glossary:");
+    for concurrency in [0, 8] {
+        let (wall, stats, violations) = sim_run(flat.clone(), concurrency, &[sample()]);
+        println!(
+            "  300 ms flat, concurrency {}: {:.3} s = {:.2}x the 0.300 s limit, {} requests; \
+             chars sent {} = {:.2}x the article ({} segment chars); violations {violations}",
+            if concurrency == 0 {
+                "default (4)".to_string()
+            } else {
+                concurrency.to_string()
+            },
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / LATENCY.as_secs_f64(),
+            stats.requests,
+            stats.prompt_chars,
+            stats.prompt_chars as f64 / article_chars as f64,
+            stats.segment_chars,
+        );
+    }
+    let (wall, stats, _) = sim_run(per_char.clone(), 0, &[sample()]);
+    let limit = LATENCY.as_secs_f64() + 0.0005 * stats.segment_chars as f64 / 4.0;
+    println!(
+        "  300 ms + 0.5 ms/char, concurrency 4: {:.3} s = {:.2}x the limit {limit:.3} s, {} requests",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / limit,
+        stats.requests
+    );
+    let articles: Vec<Article> = (1..=20)
+        .map(|n| {
+            let mut source = sample();
+            source.name = format!("article-{n}.zh.md");
+            for segment in &mut source.segments {
+                segment.text = format!("（第{n}篇）{}", segment.text);
+            }
+            source
+        })
+        .collect();
+    let (wall, stats, _) = sim_run(per_char, 8, &articles);
+    let limit = LATENCY.as_secs_f64() + 0.0005 * stats.segment_chars as f64 / 8.0;
+    println!(
+        "  20 articles, 300 ms + 0.5 ms/char, concurrency 8: {:.3} s = {:.2}x the limit {limit:.3} s \
+         ({} segment chars), {} requests",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / limit,
+        stats.segment_chars,
+        stats.requests
+    );
 }
 
 struct Figures {

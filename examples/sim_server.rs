@@ -28,6 +28,9 @@ struct Args {
     /// Latency of every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// More latency per character of the segments' text, in microseconds (500 = 0.5 ms).
+    #[arg(long, default_value_t = 0)]
+    latency_per_char_us: u64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Share of requests answered 429 with Retry-After.
@@ -80,6 +83,7 @@ fn main() {
     let args = Args::parse();
     let config = SimConfig {
         latency: Duration::from_millis(args.latency_ms),
+        latency_per_char: Duration::from_micros(args.latency_per_char_us),
         seed: args.seed,
         rate_429: args.rate_429,
         retry_after: Duration::from_millis(args.retry_after_ms),

@@ -115,7 +115,6 @@ pub fn report_error(err: &anyhow::Error) {
     eprintln!("bitext: error: {text}");
 }
 
-#[allow(dead_code)] // for subcommands that print one string
 /// Writes to stdout, treating a closed pipe (`bitext split x | head`) as success.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write;

@@ -299,7 +299,8 @@ async fn openai_rate_limit_with_retry_after() {
         err,
         BackendError::RateLimited {
             backend: "openai".into(),
-            retry_after: Some(Duration::from_secs(7))
+            retry_after: Some(Duration::from_secs(7)),
+            whole_quota: false,
         }
     );
     assert!(err.is_retryable());
@@ -333,7 +334,7 @@ async fn openai_insufficient_quota_is_quota_even_on_429() {
 }
 
 #[tokio::test]
-async fn openai_server_error_and_timeout_are_transient() {
+async fn openai_server_error_is_transient_and_a_timeout_timed_out() {
     let server = MockServer::start().await;
     mount_chat(
         &server,
@@ -364,8 +365,9 @@ async fn openai_server_error_and_timeout_are_transient() {
         .translate(&batch(1))
         .await
         .unwrap_err();
-    assert!(matches!(err, BackendError::Transient { .. }), "{err}");
-    assert!(err.to_string().contains("timed out after 0.3s"), "{err}");
+    assert!(matches!(err, BackendError::TimedOut { .. }), "{err}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("no answer within 0.3s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -815,7 +817,7 @@ async fn deepl_errors_are_classified() {
         .translate(&b)
         .await
         .unwrap_err();
-    assert!(matches!(err, BackendError::Transient { .. }), "{err}");
+    assert!(matches!(err, BackendError::TimedOut { .. }), "{err}");
 
     // Malformed JSON, too few and too many translations.
     let answers = [
@@ -998,7 +1000,8 @@ async fn libretranslate_errors_are_classified() {
         err,
         BackendError::RateLimited {
             backend: "libretranslate".into(),
-            retry_after: Some(Duration::from_secs(12))
+            retry_after: Some(Duration::from_secs(12)),
+            whole_quota: false,
         }
     );
     let cases: Vec<(u16, Value, &str)> = vec![
@@ -1013,7 +1016,7 @@ async fn libretranslate_errors_are_classified() {
         (
             400,
             json!({"error": "Invalid request: missing q parameter"}),
-            "BadResponse",
+            "Refused",
         ),
     ];
     for (status, response, expected) in cases {
@@ -1029,6 +1032,7 @@ async fn libretranslate_errors_are_classified() {
             BackendError::Auth { .. } => "Auth",
             BackendError::Transient { .. } => "Transient",
             BackendError::BadResponse { .. } => "BadResponse",
+            BackendError::Refused { .. } => "Refused",
             _ => "other",
         };
         assert_eq!(kind, expected, "{status}: {err}");
@@ -1048,7 +1052,7 @@ async fn libretranslate_errors_are_classified() {
         .translate(&b)
         .await
         .unwrap_err();
-    assert!(matches!(err, BackendError::Transient { .. }), "{err}");
+    assert!(matches!(err, BackendError::TimedOut { .. }), "{err}");
     let answers = [
         (
             ResponseTemplate::new(200).set_body_string("Internal Server Error"),
@@ -1479,7 +1483,7 @@ fn settings_and_clients_never_debug_print_the_key() {
 }
 
 #[tokio::test]
-async fn refused_connections_are_transient() {
+async fn refused_connections_are_unreachable_and_name_the_cause() {
     // Bind a port, then free it: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -1494,7 +1498,8 @@ async fn refused_connections_are_transient() {
         .translate(&batch(1))
         .await
         .unwrap_err();
-    assert!(matches!(err, BackendError::Transient { .. }), "{err}");
+    assert!(matches!(err, BackendError::Unreachable { .. }), "{err}");
     assert!(err.is_retryable());
+    assert!(err.to_string().contains("Connection refused"), "{err}");
     assert_err_clean(&err);
 }

@@ -6,6 +6,7 @@ mod batch_api;
 mod cli_errors;
 mod corpus;
 mod crash;
+mod failfast;
 mod fuzz;
 mod fuzz_parsers;
 mod large;

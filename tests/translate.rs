@@ -150,6 +150,7 @@ impl Backend for Scripted {
                 return Err(BackendError::RateLimited {
                     backend,
                     retry_after,
+                    whole_quota: false,
                 });
             }
             Some(Fault::Transient) => {
@@ -412,6 +413,49 @@ async fn retry_after_is_honoured_by_every_request() {
     assert!(started.elapsed() >= Duration::from_millis(400));
     assert_eq!(outcome.report.retries, 1);
     assert_paired(&outcome.bitexts[0], &source);
+}
+
+/// Records when each batch's segments were answered.
+#[derive(Default)]
+struct Timeline(Mutex<Vec<Instant>>);
+
+impl bitext::pipeline::Progress for Timeline {
+    fn advance(&self, _segments: usize) {
+        self.0.lock().unwrap().push(Instant::now());
+    }
+}
+
+/// An isolated 429 delays its own request (by its Retry-After) and no other: the other
+/// batches of the first wave are answered at once.
+#[tokio::test]
+async fn a_429_delays_only_its_own_request() {
+    let source = sample_source();
+    let backend = Scripted::new(vec![Fault::RateLimited(Some(Duration::from_millis(1500)))]);
+    let timeline = Timeline::default();
+    let job = Job {
+        backend: &backend,
+        terms: &bitext::pipeline::NoTerms,
+        cache: None,
+        options: fast_options(),
+        progress: &timeline,
+    };
+    let started = Instant::now();
+    let outcome = pipeline::run(&job, std::slice::from_ref(&source))
+        .await
+        .unwrap();
+    assert_paired(&outcome.bitexts[0], &source);
+    let times = timeline.0.lock().unwrap().clone();
+    assert!(times.len() >= 2, "{times:?}");
+    let early = times
+        .iter()
+        .filter(|t| t.duration_since(started) < Duration::from_millis(700))
+        .count();
+    assert_eq!(early, times.len() - 1, "only the limited batch waited");
+    assert!(
+        times
+            .iter()
+            .any(|t| t.duration_since(started) >= Duration::from_millis(1500))
+    );
 }
 
 #[tokio::test]

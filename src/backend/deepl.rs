@@ -214,6 +214,7 @@ impl DeeplBackend {
             key: self.key.as_ref(),
             status,
             retry_after: http::retry_after(headers),
+            exhausted: http::exhausted_window(headers),
             body,
             quota_status: Some(456),
             quota_marker: None,

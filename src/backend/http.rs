@@ -140,6 +140,56 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .and_then(|v| parse_retry_after(v, SystemTime::now()))
 }
 
+/// Parses an `x-ratelimit-reset-*` value: OpenAI's durations (`1s`, `6m0s`, `20ms`, `1h2m`)
+/// or plain seconds.
+pub fn parse_reset(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let mut total = 0.0;
+    let mut number = String::new();
+    let mut chars = value.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let n: f64 = number.parse().ok()?;
+        number.clear();
+        let unit = match c {
+            'h' => 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            'm' => 60.0,
+            's' => 1.0,
+            _ => return None,
+        };
+        total += n * unit;
+        any = true;
+    }
+    (any && number.is_empty()).then(|| Duration::from_secs_f64(total))
+}
+
+/// When a response says a whole limit is used up (`x-ratelimit-remaining-requests` or
+/// `-tokens` is 0), how long until it resets (`x-ratelimit-reset-*`; the longest of the
+/// exhausted limits).
+pub fn exhausted_window(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let get = |name: String| headers.get(name).and_then(|v| v.to_str().ok());
+    ["requests", "tokens"]
+        .into_iter()
+        .filter(|kind| {
+            get(format!("x-ratelimit-remaining-{kind}"))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .is_some_and(|n| n <= 0.0)
+        })
+        .filter_map(|kind| get(format!("x-ratelimit-reset-{kind}")).and_then(parse_reset))
+        .max()
+}
+
 /// What a client knows when it maps a failed response.
 pub struct Failure<'a> {
     pub backend: &'a str,
@@ -148,6 +198,8 @@ pub struct Failure<'a> {
     pub key: Option<&'a ApiKey>,
     pub status: u16,
     pub retry_after: Option<Duration>,
+    /// The window of a limit the server says is used up ([`exhausted_window`]).
+    pub exhausted: Option<Duration>,
     /// The response body (already read).
     pub body: &'a str,
     /// The API reports exhausted credit with this status (DeepL 456) or body marker
@@ -158,7 +210,7 @@ pub struct Failure<'a> {
 
 /// Maps an HTTP error status to a classified error:
 /// 401/403 → `Auth`, 402 and the API's own quota signals → `Quota`, 429 → `RateLimited`,
-/// 408/5xx → `Transient`, 404 → `Config` (wrong base URL or model), other 4xx → `BadResponse`.
+/// 408/5xx → `Transient`, 404 → `Config` (wrong base URL or model), other 4xx → `Refused`.
 pub fn classify_status(f: Failure<'_>) -> BackendError {
     let backend = f.backend.to_string();
     let body = excerpt(f.body, f.key, 300);
@@ -179,19 +231,24 @@ pub fn classify_status(f: Failure<'_>) -> BackendError {
         },
         429 => BackendError::RateLimited {
             backend,
-            retry_after: f.retry_after,
+            retry_after: match (f.retry_after, f.exhausted) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            whole_quota: f.exhausted.is_some(),
         },
         408 | 500..=599 => BackendError::Transient { backend, detail },
         404 => BackendError::Config {
             backend,
             detail: format!("{detail}; check the base URL and model"),
         },
-        _ => BackendError::BadResponse { backend, detail },
+        _ => BackendError::Refused { backend, detail },
     }
 }
 
-/// Maps a transport failure (no HTTP status): timeouts, refused or reset connections and
-/// broken bodies are `Transient`; a request that could not even be built is `Config`.
+/// Maps a transport failure (no HTTP status): a timeout is `TimedOut`; a refused connection,
+/// unknown host or TLS failure `Unreachable`; reset connections and broken bodies
+/// `Transient`; a request that could not even be built is `Config`.
 pub fn classify_transport(
     backend: &str,
     err: &reqwest::Error,
@@ -209,9 +266,14 @@ pub fn classify_transport(
     }
     let text = excerpt(&text, key, 300);
     if err.is_timeout() {
-        BackendError::Transient {
+        BackendError::TimedOut {
             backend,
-            detail: format!("timed out after {}s ({text})", timeout.as_secs_f64()),
+            after: timeout,
+        }
+    } else if err.is_connect() {
+        BackendError::Unreachable {
+            backend,
+            detail: text,
         }
     } else if err.is_builder() {
         BackendError::Config {
@@ -245,6 +307,35 @@ pub async fn send(
         .await
         .map_err(|e| classify_transport(backend, &e, key, timeout))?;
     Ok((status, headers, body))
+}
+
+/// A `NotApi` error when a 2xx answer is an HTML page or declares a content type that is not
+/// JSON (a captive portal, a web server at the wrong base URL); `None` for a JSON answer.
+pub fn not_api(
+    backend: &str,
+    headers: &reqwest::header::HeaderMap,
+    body: &str,
+    key: Option<&ApiKey>,
+) -> Option<BackendError> {
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let html = body.trim_start().starts_with('<');
+    let declared_other = !content_type.is_empty() && !content_type.contains("json");
+    (html || declared_other).then(|| BackendError::NotApi {
+        backend: backend.to_string(),
+        detail: format!(
+            "{} answer: {}",
+            if content_type.is_empty() {
+                "untyped"
+            } else {
+                content_type.split(';').next().unwrap_or_default()
+            },
+            excerpt(body, key, 80)
+        ),
+    })
 }
 
 /// A `BadResponse` for an answer that is not the expected JSON, with the parser's message and
@@ -324,6 +415,7 @@ mod tests {
             key: None,
             status,
             retry_after: Some(Duration::from_secs(3)),
+            exhausted: None,
             body,
             quota_status: Some(456),
             quota_marker: Some("insufficient_quota"),
@@ -352,7 +444,8 @@ mod tests {
             classify_status(f(429, "")),
             BackendError::RateLimited {
                 backend: "t".into(),
-                retry_after: Some(Duration::from_secs(3))
+                retry_after: Some(Duration::from_secs(3)),
+                whole_quota: false,
             }
         );
         assert!(matches!(
@@ -365,8 +458,36 @@ mod tests {
         ));
         assert!(matches!(
             classify_status(f(400, "")),
-            BackendError::BadResponse { .. }
+            BackendError::Refused { .. }
         ));
+    }
+
+    #[test]
+    fn exhausted_limits_name_their_reset() {
+        assert_eq!(parse_reset("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_reset("20ms"), Some(Duration::from_millis(20)));
+        assert_eq!(parse_reset("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_reset("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_reset("soon"), None);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-ratelimit-remaining-requests", "3".parse().unwrap());
+        headers.insert("x-ratelimit-reset-requests", "1s".parse().unwrap());
+        headers.insert("x-ratelimit-remaining-tokens", "0".parse().unwrap());
+        headers.insert("x-ratelimit-reset-tokens", "7s".parse().unwrap());
+        assert_eq!(exhausted_window(&headers), Some(Duration::from_secs(7)));
+        headers.insert("x-ratelimit-remaining-tokens", "10".parse().unwrap());
+        assert_eq!(exhausted_window(&headers), None);
+    }
+
+    #[test]
+    fn html_and_other_content_types_are_not_api_answers() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", "text/html; charset=utf-8".parse().unwrap());
+        let err = not_api("t", &headers, "<html>Sign in to Wi-Fi</html>", None).unwrap();
+        assert!(err.to_string().contains("text/html answer"), "{err}");
+        headers.insert("content-type", "application/json".parse().unwrap());
+        assert!(not_api("t", &headers, "{}", None).is_none());
+        assert!(not_api("t", &headers, "<!DOCTYPE html>", None).is_some());
     }
 
     #[test]

@@ -198,6 +198,7 @@ impl LibreBackend {
             key: self.settings.api_key.as_ref(),
             status,
             retry_after: http::retry_after(headers),
+            exhausted: http::exhausted_window(headers),
             body,
             quota_status: None,
             quota_marker: None,

@@ -103,13 +103,42 @@ pub enum BackendError {
     },
     #[error("{backend}: quota exhausted ({detail})")]
     Quota { backend: String, detail: String },
+    /// HTTP 429. `whole_quota`: the server says a whole limit is used up until `retry_after`
+    /// (`x-ratelimit-remaining-requests` or `-tokens` is 0), so no request can pass before;
+    /// otherwise the delay is this request's.
     #[error("{backend}: rate limited{}", retry_after.map(|d| format!(", retry after {:.1}s", d.as_secs_f64())).unwrap_or_default())]
     RateLimited {
         backend: String,
         retry_after: Option<Duration>,
+        whole_quota: bool,
     },
     #[error("{backend}: transient failure: {detail}")]
     Transient { backend: String, detail: String },
+    /// The server could not be reached: connection refused, unknown host, TLS failure.
+    #[error("{backend}: cannot reach the server: {detail}")]
+    Unreachable { backend: String, detail: String },
+    /// No answer within the request timeout.
+    #[error("{backend}: no answer within {}s", after.as_secs_f64())]
+    TimedOut { backend: String, after: Duration },
+    /// An answer that is not from an API of this kind: an HTML page or another non-JSON
+    /// content type (a captive portal, a wrong base URL).
+    #[error("{backend}: not an API answer: {detail}")]
+    NotApi { backend: String, detail: String },
+    /// An HTTP 400 (or another 4xx without a meaning of its own) that is not about the
+    /// answer format: the request itself is refused.
+    #[error("{backend}: request refused: {detail}")]
+    Refused { backend: String, detail: String },
+    /// The run's first requests all failed the same way: the server is dead or not the one
+    /// meant, and more requests would fail too.
+    #[error(
+        "{backend}: stopped after the first {requests} requests all failed the same way ({cause}); check {url}"
+    )]
+    Unusable {
+        backend: String,
+        requests: usize,
+        cause: String,
+        url: String,
+    },
     #[error("{backend}: bad response: {detail}")]
     BadResponse { backend: String, detail: String },
     /// The answer was readable but its ids were wrong (missing, unknown or repeated): the
@@ -125,8 +154,44 @@ impl BackendError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            BackendError::RateLimited { .. } | BackendError::Transient { .. }
+            BackendError::RateLimited { .. }
+                | BackendError::Transient { .. }
+                | BackendError::Unreachable { .. }
+                | BackendError::TimedOut { .. }
         )
+    }
+
+    /// The class of failure the run's circuit breaker watches: one that, when every first
+    /// request of a run shows it, no later request will escape (`None` for the others).
+    pub fn dead_server_class(&self) -> Option<&'static str> {
+        Some(match self {
+            BackendError::Unreachable { .. } => "unreachable",
+            BackendError::TimedOut { .. } => "timed out",
+            BackendError::NotApi { .. } => "not an API",
+            BackendError::Refused { .. } => "refused",
+            _ => return None,
+        })
+    }
+
+    /// The message without the leading backend name.
+    pub fn cause(&self) -> String {
+        let text = self.to_string();
+        let backend = match self {
+            BackendError::Auth { backend, .. }
+            | BackendError::Quota { backend, .. }
+            | BackendError::RateLimited { backend, .. }
+            | BackendError::Transient { backend, .. }
+            | BackendError::Unreachable { backend, .. }
+            | BackendError::TimedOut { backend, .. }
+            | BackendError::NotApi { backend, .. }
+            | BackendError::Refused { backend, .. }
+            | BackendError::Unusable { backend, .. }
+            | BackendError::BadResponse { backend, .. }
+            | BackendError::IdMismatch { backend, .. }
+            | BackendError::Config { backend, .. } => backend,
+        };
+        text.strip_prefix(&format!("{backend}: "))
+            .map_or_else(|| text.clone(), str::to_string)
     }
 
     /// Whether the answer was readable but its ids were wrong (missing, unknown or repeated):
@@ -139,7 +204,10 @@ impl BackendError {
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            BackendError::Auth { .. } | BackendError::Quota { .. } | BackendError::Config { .. }
+            BackendError::Auth { .. }
+                | BackendError::Quota { .. }
+                | BackendError::Config { .. }
+                | BackendError::Unusable { .. }
         )
     }
 }

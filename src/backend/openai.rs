@@ -21,6 +21,11 @@ use std::time::Duration;
 /// Version of the batch protocol and prompt; part of the cache key.
 pub const PROTOCOL_VERSION: u32 = 2;
 
+/// The fixed part of a request's timeout (see [`OpenAiBackend::request_timeout`]).
+pub const BASE_TIMEOUT: Duration = Duration::from_secs(20);
+/// The part of a request's timeout per character of the batch: 4,000 characters get 100 s.
+pub const TIMEOUT_PER_CHAR: Duration = Duration::from_millis(20);
+
 /// The default model of the built-in `openai` backend.
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 /// The default base URL (`OPENAI_BASE_URL` overrides it).
@@ -149,6 +154,16 @@ impl OpenAiBackend {
         })
     }
 
+    /// The timeout of one request, fitted to its size: [`BASE_TIMEOUT`] plus
+    /// [`TIMEOUT_PER_CHAR`] for every character of the batch (an answer takes longer the more
+    /// it has to write), at most the configured `timeout`. A dead server is noticed in well
+    /// under a minute on small batches, and a big batch is not cut off while it is written.
+    pub fn request_timeout(&self, batch: &Batch) -> Duration {
+        let chars: usize = batch.items.iter().map(|i| i.text.chars().count()).sum();
+        let fitted = BASE_TIMEOUT + TIMEOUT_PER_CHAR * chars as u32;
+        fitted.min(self.settings.timeout)
+    }
+
     fn client(&self) -> Result<&reqwest::Client, BackendError> {
         if let Some(client) = self.client.get() {
             return Ok(client);
@@ -227,7 +242,9 @@ impl OpenAiBackend {
             request = request.bearer_auth(key.expose());
         }
         let key = s.api_key.as_ref();
-        let (status, headers, body) = http::send(&s.name, request, key, s.timeout).await?;
+        let timeout = self.request_timeout(batch);
+        let request = request.timeout(timeout);
+        let (status, headers, body) = http::send(&s.name, request, key, timeout).await?;
         if !(200..300).contains(&status) {
             if matches!(status, 400 | 422) && format != ResponseFormat::None {
                 let lower = body.to_ascii_lowercase();
@@ -249,10 +266,14 @@ impl OpenAiBackend {
                 key,
                 status,
                 retry_after: http::retry_after(&headers),
+                exhausted: http::exhausted_window(&headers),
                 body: &body,
                 quota_status: None,
                 quota_marker: Some("insufficient_quota"),
             }));
+        }
+        if let Some(error) = http::not_api(&s.name, &headers, &body, key) {
+            return Err(error);
         }
         self.read_reply(&body).map(Ok)
     }

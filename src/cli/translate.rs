@@ -55,6 +55,9 @@ pub struct TranslateArgs {
     /// Estimated tokens per minute at most.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     tpm: Option<u32>,
+    /// Stop the run after this long (`90`, `90s`, `10m`, `1h`); what was answered is kept.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    deadline: Option<std::time::Duration>,
     /// Neither read nor write the translation memory.
     #[arg(long)]
     no_cache: bool,
@@ -240,6 +243,7 @@ impl Plan {
             rpm: spec.rpm,
             tpm: spec.tpm,
             servers: pipeline::servers::default_path(),
+            deadline: args.deadline,
             ..Options::default()
         };
         let plan = Plan {
@@ -381,7 +385,9 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(130));
         }
         Some(Err(err)) => {
-            if let pipeline::PipelineError::Fatal { report, .. } = &err {
+            if let pipeline::PipelineError::Fatal { report, .. }
+            | pipeline::PipelineError::Deadline { report, .. } = &err
+            {
                 eprintln!("bitext: {report}");
             }
             return Err(err.into());
@@ -479,4 +485,11 @@ fn exit_code(plan: &Plan, report: &RunReport) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// Parses `--deadline`: seconds, or a duration such as `90s`, `10m`, `1h30m`.
+fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
+    bitext::backend::http::parse_reset(text)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} is not a duration (e.g. 90, 90s, 10m, 1h30m)"))
 }

@@ -1,9 +1,11 @@
-//! Limits and gates of a run: requests in flight (adaptive after 429s), Retry-After gates,
-//! and the `--rpm` / `--tpm` rate limiters.
+//! Limits and gates of a run: requests in flight (adaptive after 429s), the Retry-After
+//! gate (closed only when a whole quota is used up or 429s cluster), the `--rpm` / `--tpm`
+//! rate limiters, and the circuit breaker that stops a run whose first requests all fail the
+//! same way.
 
 use super::dry_run::REQUEST_OVERHEAD_TOKENS;
 use super::{Options, estimate_tokens};
-use crate::backend::Batch;
+use crate::backend::{BackendError, Batch};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -17,8 +19,12 @@ pub(super) struct Limits {
     /// are retired as requests finish), and it grows back by one after as many successes as
     /// the current limit, up to the configured concurrency.
     adaptive: Mutex<AdaptiveLimit>,
-    /// No request starts before this instant (set by a 429's Retry-After).
+    /// No request starts before this instant: set by a 429 that says a whole quota is used
+    /// up, or by 429s that cluster (see [`Limits::rate_limited`]). An isolated 429 delays only
+    /// its own request.
     not_before: Mutex<Option<tokio::time::Instant>>,
+    /// When the recent 429s were read (for [`Limits::rate_limited`]).
+    recent_429s: Mutex<Vec<std::time::Instant>>,
     rpm: Option<DefaultDirectRateLimiter>,
     tpm: Option<(DefaultDirectRateLimiter, u32)>,
 }
@@ -45,6 +51,7 @@ impl Limits {
             permits: Semaphore::new(concurrency),
             adaptive: Mutex::new(AdaptiveLimit::new(concurrency)),
             not_before: Mutex::new(None),
+            recent_429s: Mutex::new(Vec::new()),
             rpm: options.rpm.and_then(spaced),
             tpm: options.tpm.and_then(|n| minute(n).map(|l| (l, n))),
         }
@@ -107,12 +114,85 @@ impl Limits {
         }
     }
 
+    /// A 429 was read that asks for `delay`: whether every request not yet sent waits too.
+    /// Yes when the server says a whole quota is used up, or when 429s cluster (as many in
+    /// the last second as half the requests allowed in flight, at least 3): the server is
+    /// saturated, not unlucky with one request. Otherwise only the limited request waits (and
+    /// the concurrency is halved, see [`AdaptiveLimit`]).
+    pub(super) fn rate_limited(&self, delay: Duration, whole_quota: bool) -> bool {
+        let now = std::time::Instant::now();
+        let clustered = {
+            let mut recent = self.recent_429s.lock().expect("429 lock");
+            recent.retain(|t| now.duration_since(*t) < Duration::from_secs(1));
+            recent.push(now);
+            let max = self.adaptive.lock().expect("limit lock").max;
+            recent.len() >= (max / 2).max(3)
+        };
+        if whole_quota || clustered {
+            self.close_gate_for(delay);
+            true
+        } else {
+            false
+        }
+    }
+
     /// Holds every request not yet sent for `delay`.
-    pub(super) fn close_gate_for(&self, delay: Duration) {
+    fn close_gate_for(&self, delay: Duration) {
         let until = tokio::time::Instant::now() + delay;
         let mut gate = self.not_before.lock().expect("gate lock");
         if gate.is_none_or(|t| t < until) {
             *gate = Some(until);
+        }
+    }
+}
+
+/// The circuit breaker: when the run's first [`Breaker::WATCHED`] requests all fail with
+/// the same dead-server class ([`BackendError::dead_server_class`]: unreachable, timed out,
+/// not an API answer, refused), the run stops instead of retrying and splitting batches. Any
+/// other outcome among the first requests disarms it: a server that answered once is judged
+/// request by request.
+pub(super) struct Breaker {
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    failures: usize,
+    class: Option<&'static str>,
+    disarmed: bool,
+}
+
+impl Breaker {
+    pub(super) const WATCHED: usize = 3;
+
+    pub(super) fn new() -> Breaker {
+        Breaker {
+            state: Mutex::new(BreakerState::default()),
+        }
+    }
+
+    /// Records a request's outcome (`None`: it succeeded). Returns true when this failure
+    /// trips the breaker.
+    pub(super) fn record(&self, error: Option<&BackendError>) -> bool {
+        let mut state = self.state.lock().expect("breaker lock");
+        if state.disarmed {
+            return false;
+        }
+        let class = error.and_then(BackendError::dead_server_class);
+        match class {
+            Some(class) if state.class.is_none_or(|c| c == class) => {
+                state.class = Some(class);
+                state.failures += 1;
+                if state.failures >= Self::WATCHED {
+                    state.disarmed = true;
+                    return true;
+                }
+                false
+            }
+            _ => {
+                state.disarmed = true;
+                false
+            }
         }
     }
 }
@@ -187,7 +267,67 @@ impl AdaptiveLimit {
 
 #[cfg(test)]
 mod tests {
-    use super::AdaptiveLimit;
+    use super::{AdaptiveLimit, Breaker};
+    use crate::backend::BackendError;
+
+    fn refused() -> BackendError {
+        BackendError::Unreachable {
+            backend: "t".into(),
+            detail: "connection refused".into(),
+        }
+    }
+
+    #[test]
+    fn only_a_used_up_quota_or_clustered_429s_hold_every_request() {
+        let limits = super::Limits::new(8, &crate::pipeline::Options::default());
+        let second = std::time::Duration::from_secs(1);
+        assert!(!limits.rate_limited(second, false), "an isolated 429");
+        assert!(limits.rate_limited(second, true), "the whole quota");
+        let limits = super::Limits::new(8, &crate::pipeline::Options::default());
+        assert!(!limits.rate_limited(second, false));
+        assert!(!limits.rate_limited(second, false));
+        assert!(!limits.rate_limited(second, false));
+        assert!(
+            limits.rate_limited(second, false),
+            "four 429s in a second at 8 permits"
+        );
+    }
+
+    #[test]
+    fn breaker_trips_on_three_same_dead_server_failures_only() {
+        let breaker = Breaker::new();
+        assert!(!breaker.record(Some(&refused())));
+        assert!(!breaker.record(Some(&refused())));
+        assert!(breaker.record(Some(&refused())));
+        assert!(!breaker.record(Some(&refused())), "trips once");
+
+        // A success among the first requests disarms it.
+        let breaker = Breaker::new();
+        assert!(!breaker.record(Some(&refused())));
+        assert!(!breaker.record(None));
+        assert!(!breaker.record(Some(&refused())));
+        assert!(!breaker.record(Some(&refused())));
+        assert!(!breaker.record(Some(&refused())));
+
+        // Different failures, or passing ones (a 500), do not trip it.
+        let breaker = Breaker::new();
+        let timeout = BackendError::TimedOut {
+            backend: "t".into(),
+            after: std::time::Duration::from_secs(1),
+        };
+        let transient = BackendError::Transient {
+            backend: "t".into(),
+            detail: "HTTP 500".into(),
+        };
+        assert!(!breaker.record(Some(&refused())));
+        assert!(!breaker.record(Some(&timeout)));
+        assert!(!breaker.record(Some(&refused())));
+        let breaker = Breaker::new();
+        assert!(!breaker.record(Some(&transient)));
+        for _ in 0..5 {
+            assert!(!breaker.record(Some(&timeout)));
+        }
+    }
 
     #[test]
     fn halves_on_429_once_per_second_and_grows_back() {

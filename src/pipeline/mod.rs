@@ -82,7 +82,17 @@ pub struct Options {
     /// Where the pipeline keeps what backends learn about their servers between runs
     /// ([`servers`]); `None` keeps nothing.
     pub servers: Option<std::path::PathBuf>,
+    /// The whole run stops after this long (`--deadline`); `None`: no limit.
+    pub deadline: Option<Duration>,
+    /// The run stops when no request was answered for this long ([`DEFAULT_IDLE_DEADLINE`]);
+    /// `None`: no limit.
+    pub idle_deadline: Option<Duration>,
 }
+
+/// Default idle deadline: no answer at all for this long stops the run (a server that
+/// accepts requests and never answers is stopped sooner by the circuit breaker, after one
+/// request timeout).
+pub const DEFAULT_IDLE_DEADLINE: Duration = Duration::from_secs(600);
 
 /// Default upper bound of a batch's characters (the backend's own limit applies below it).
 pub const DEFAULT_BATCH_CHARS: usize = 4000;
@@ -101,6 +111,8 @@ impl Default for Options {
             backoff_max: Duration::from_secs(30),
             repair: true,
             servers: None,
+            deadline: None,
+            idle_deadline: Some(DEFAULT_IDLE_DEADLINE),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! answer that misses glossary terms.
 
 use super::enforce::{self, PlannedTerm};
-use super::limits::Signal;
+use super::limits::{Breaker, Signal};
 use super::run::{Answer, Runner, Stop};
 use crate::backend::{BackendError, Batch, Output, TermPair, Usage};
 use std::time::Duration;
@@ -53,8 +53,20 @@ impl<'a> Runner<'a> {
                 self.limits.finished(permit, signal);
                 result
             };
+            if self.breaker.record(result.as_ref().err())
+                && let Err(error) = &result
+            {
+                let info = &self.prepared.info;
+                return Attempt::Fatal(BackendError::Unusable {
+                    backend: info.name.clone(),
+                    requests: Breaker::WATCHED,
+                    cause: error.cause(),
+                    url: info.endpoint.clone().unwrap_or_default(),
+                });
+            }
             let error = match result {
                 Ok(translation) => {
+                    self.answered_now();
                     self.count(|r| {
                         r.input_tokens += translation.usage.input_tokens;
                         r.output_tokens += translation.usage.output_tokens;
@@ -80,10 +92,9 @@ impl<'a> Runner<'a> {
             if error.is_fatal() {
                 return Attempt::Fatal(error);
             }
-            if matches!(
-                error,
-                BackendError::BadResponse { .. } | BackendError::IdMismatch { .. }
-            ) {
+            if !error.is_retryable() {
+                // Unreadable answers, wrong ids, pages that are no API answer, refusals: the
+                // caller asks again or splits the batch.
                 return Attempt::Bad {
                     reason: error.to_string(),
                     ids_wrong: error.is_id_mismatch(),
@@ -95,32 +106,32 @@ impl<'a> Runner<'a> {
                 _ => max_attempts,
             };
             if attempt >= budget {
-                return Attempt::GaveUp(error.to_string());
+                return Attempt::GaveUp(format!("gave up after {attempt} attempts: {error}"));
             }
             let delay = match &error {
                 BackendError::RateLimited {
-                    retry_after: Some(after),
+                    retry_after,
+                    whole_quota,
                     ..
                 } => {
-                    // At least Retry-After, plus up to 10% (and 50 ms) of jitter; every
-                    // request waits, not only this one.
+                    // At least Retry-After (and never less than the backoff floor: `0` or no
+                    // header is not an invitation to hammer), plus up to 10% and 50 ms of
+                    // jitter. Only this request waits, unless the quota is used up or 429s
+                    // cluster (then every request not yet sent waits too).
+                    let after = retry_after.unwrap_or_default().max(self.backoff(attempt));
                     let jitter = after.mul_f64(fastrand::f64() * 0.1)
                         + Duration::from_millis(fastrand::u64(0..50));
-                    let delay = *after + jitter;
-                    self.limits.close_gate_for(delay);
-                    delay
-                }
-                BackendError::RateLimited { .. } => {
-                    let delay = self.backoff(attempt);
-                    self.limits.close_gate_for(delay);
+                    let delay = after + jitter;
+                    self.limits.rate_limited(delay, *whole_quota);
                     delay
                 }
                 _ => self.backoff(attempt),
             };
-            self.job
-                .progress
-                .note(&format!("{error}; retrying in {:.1}s", delay.as_secs_f64()));
             self.count(|r| r.retries += 1);
+            self.note_once(
+                error.to_string(),
+                format!("{error}; retrying in {:.1}s", delay.as_secs_f64()),
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -128,6 +139,11 @@ impl<'a> Runner<'a> {
     /// Translates a batch; a bad answer splits it in halves, down to single segments. Each
     /// answered part is committed before the next is sent. Returns the units answered.
     pub(super) async fn translate_batch(&self, units: Vec<usize>) -> Result<Vec<usize>, Stop> {
+        if let [unit] = units[..]
+            && self.prepared.units[unit].chars() > self.budget()
+        {
+            return self.translate_long(unit).await;
+        }
         let mut answered = Vec::new();
         let mut stack = vec![(units, 0u32)];
         while let Some((part, bad_tries)) = stack.pop() {
@@ -201,6 +217,72 @@ impl<'a> Runner<'a> {
         Ok(answered)
     }
 
+    fn budget(&self) -> usize {
+        super::prepare::batch_chars(self.options(), &self.prepared.info)
+    }
+
+    /// A segment longer than a request may be: sent in pieces cut after clause marks
+    /// (`，；：` and their ASCII forms), one request each, and the translations rejoined; or,
+    /// when a clause alone is too long or the pieces would be too many, refused with a
+    /// message that says so. Never one huge request.
+    async fn translate_long(&self, unit: usize) -> Result<Vec<usize>, Stop> {
+        let budget = self.budget();
+        let u = &self.prepared.units[unit];
+        let chars = u.chars();
+        let Some(pieces) = clause_pieces(&u.text, budget) else {
+            self.fail(
+                &[unit],
+                &format!(
+                    "segment {} has {chars} characters, more than {budget} per request, and \
+                     cannot be cut at clause marks (，；：) into at most {MAX_PIECES} pieces; \
+                     split it in the source",
+                    u.id
+                ),
+            );
+            return Ok(Vec::new());
+        };
+        let whole = self.batch_of(&[unit], None);
+        let item = &whole.items[0];
+        let mut texts = Vec::with_capacity(pieces.len());
+        let mut usage = Usage::default();
+        for (n, piece) in pieces.iter().enumerate() {
+            let mut batch = whole.clone();
+            batch.items = vec![crate::backend::Item {
+                id: format!("{}.p{}", item.id, n + 1),
+                text: piece.clone(),
+                terms: item
+                    .terms
+                    .iter()
+                    .filter(|t| piece.contains(&t.source))
+                    .cloned()
+                    .collect(),
+            }];
+            match self.request(&batch).await {
+                Attempt::Ok(mut outputs, used) => {
+                    texts.push(outputs.pop().map(|o| o.text).unwrap_or_default());
+                    usage.input_tokens += used.input_tokens;
+                    usage.output_tokens += used.output_tokens;
+                }
+                Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
+                Attempt::Bad { reason, .. } | Attempt::GaveUp(reason) => {
+                    self.fail(&[unit], &format!("piece {} of {}: {reason}", n + 1, u.id));
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let target = texts.join(" ");
+        let checked = self.job.terms.missing(&target, &u.terms).is_empty();
+        let answer = Answer {
+            target,
+            usage,
+            cached: false,
+            checked,
+        };
+        self.commit(vec![(unit, answer)]).await?;
+        self.job.progress.advance(self.with_followers(&[unit]));
+        Ok(vec![unit])
+    }
+
     /// Re-requests a segment that misses glossary terms, once, with the violation stated.
     /// Keeps the answer that misses fewer terms (the repair on a tie).
     async fn repair(
@@ -213,26 +295,39 @@ impl<'a> Runner<'a> {
         let pairs: Vec<TermPair> = missing.iter().map(|t| t.pair.clone()).collect();
         let batch = self.batch_of(&[unit], Some(enforce::repair_instruction(&pairs)));
         let mut best = current;
-        best.checked = true;
-        match self.request(&batch).await {
-            Attempt::Ok(mut outputs, usage) => {
-                let target = outputs.pop().map(|o| o.text).unwrap_or_default();
-                let u = &self.prepared.units[unit];
-                let still = self.job.terms.missing(&target, &u.terms);
-                best.usage.input_tokens += usage.input_tokens;
-                best.usage.output_tokens += usage.output_tokens;
-                if still.len() <= missing.len() && !target.trim().is_empty() {
-                    best.target = target;
-                    best.cached = false;
+        let max_attempts = self.options().max_attempts.max(1);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.request(&batch).await {
+                Attempt::Ok(mut outputs, usage) => {
+                    let target = outputs.pop().map(|o| o.text).unwrap_or_default();
+                    let u = &self.prepared.units[unit];
+                    let still = self.job.terms.missing(&target, &u.terms);
+                    best.usage.input_tokens += usage.input_tokens;
+                    best.usage.output_tokens += usage.output_tokens;
+                    best.checked = true;
+                    if still.len() <= missing.len() && !target.trim().is_empty() {
+                        best.target = target;
+                        best.cached = false;
+                    }
+                    break;
                 }
-            }
-            Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
-            // A bad or failed repair keeps the first answer (flagged later).
-            Attempt::Bad { reason, .. } | Attempt::GaveUp(reason) => {
-                self.job.progress.note(&format!(
-                    "repair of {}: {reason}",
-                    self.prepared.units[unit].id
-                ));
+                Attempt::Fatal(error) => return Err(Stop::Fatal(error)),
+                // A junk answer to a repair is asked again, like any bad answer.
+                Attempt::Bad { .. } if tries < max_attempts => {
+                    self.count(|r| r.retries += 1);
+                    tokio::time::sleep(self.backoff(tries)).await;
+                }
+                // A repair that never got a readable answer keeps the first answer (flagged
+                // later), not marked checked: the next run tries the repair again.
+                Attempt::Bad { reason, .. } | Attempt::GaveUp(reason) => {
+                    self.job.progress.note(&format!(
+                        "repair of {}: {reason}",
+                        self.prepared.units[unit].id
+                    ));
+                    break;
+                }
             }
         }
         self.commit(vec![(unit, best)]).await?;
@@ -259,6 +354,49 @@ impl<'a> Runner<'a> {
         futures::future::try_join_all(repairs).await?;
         Ok(())
     }
+}
+
+/// Most pieces a long segment is sent in before it is refused instead.
+pub const MAX_PIECES: usize = 50;
+
+/// Cuts `text` after clause marks into pieces of at most `budget` characters (as few as the
+/// marks allow); `None` when one clause is longer than that or more than [`MAX_PIECES`]
+/// pieces would be needed.
+pub fn clause_pieces(text: &str, budget: usize) -> Option<Vec<String>> {
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '，' | '；' | '：' | ',' | ';' | ':') {
+            let end = i + c.len_utf8();
+            clauses.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        clauses.push(&text[start..]);
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut current_chars = 0;
+    for clause in clauses {
+        let n = clause.chars().count();
+        if n > budget {
+            return None;
+        }
+        if current_chars + n > budget {
+            pieces.push(std::mem::take(&mut current));
+            current_chars = 0;
+            if pieces.len() >= MAX_PIECES {
+                return None;
+            }
+        }
+        current.push_str(clause);
+        current_chars += n;
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    (pieces.len() <= MAX_PIECES).then_some(pieces)
 }
 
 /// Splits a request's usage among its items in proportion to their length.
@@ -290,6 +428,20 @@ pub fn split_usage(usage: Usage, batch: &Batch) -> Vec<Usage> {
 mod tests {
     use super::*;
     use crate::backend::Item;
+
+    #[test]
+    fn long_segments_are_cut_at_clause_marks_or_refused() {
+        let text = "第一句很长，第二句也很长；第三句：最后一句。";
+        let pieces = clause_pieces(text, 9).unwrap();
+        assert_eq!(pieces.concat(), text);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 9), "{pieces:?}");
+        assert_eq!(pieces.len(), 3, "{pieces:?}");
+        // A clause longer than the budget cannot be cut.
+        assert_eq!(clause_pieces("一二三四五六七八九十，好。", 5), None);
+        // Too many pieces: refused rather than thousands of requests.
+        let huge = "很长的一句，".repeat(MAX_PIECES * 2);
+        assert_eq!(clause_pieces(&huge, 6), None);
+    }
 
     #[test]
     fn usage_shares_add_up() {

@@ -8,7 +8,7 @@
 //! redb commit) before it counts as done.
 
 use super::enforce::{self, Terms};
-use super::limits::Limits;
+use super::limits::{Breaker, Limits};
 use super::prepare::{Prepared, prepare};
 use super::{Article, Options, Progress, RunReport};
 use crate::backend::{Backend, BackendError, Usage};
@@ -48,6 +48,14 @@ pub enum PipelineError {
         cached: bool,
         report: Box<RunReport>,
     },
+    /// `--deadline` passed, or no request was answered for the idle deadline.
+    #[error("{what} (run stopped; {answered} segments answered so far{})", if *cached { " are kept in the cache" } else { ", not cached (--no-cache)" })]
+    Deadline {
+        what: String,
+        answered: usize,
+        cached: bool,
+        report: Box<RunReport>,
+    },
     #[error(transparent)]
     Cache(#[from] CacheError),
 }
@@ -74,6 +82,7 @@ pub enum Slot {
 pub(super) enum Stop {
     Fatal(BackendError),
     Cache(CacheError),
+    Deadline(String),
 }
 
 impl From<CacheError> for Stop {
@@ -94,11 +103,54 @@ pub(super) struct Runner<'a> {
     commits: std::sync::Arc<tokio::sync::RwLock<()>>,
     report: Mutex<RunReport>,
     pub(super) limits: Limits,
+    pub(super) breaker: Breaker,
+    /// Progress notes already given (a failure repeated on every attempt is told once).
+    noted: Mutex<std::collections::HashSet<String>>,
+    /// When a request was last answered (for the idle deadline).
+    last_answer: Mutex<Instant>,
 }
 
 impl<'a> Runner<'a> {
     pub(super) fn options(&self) -> &Options {
         &self.job.options
+    }
+
+    /// Gives a progress note, once per `key`.
+    pub(super) fn note_once(&self, key: String, message: String) {
+        if self.noted.lock().expect("notes lock").insert(key) {
+            self.job.progress.note(&message);
+        }
+    }
+
+    /// A request was answered now.
+    pub(super) fn answered_now(&self) {
+        *self.last_answer.lock().expect("answer lock") = Instant::now();
+    }
+
+    /// How long the run may still wait for its next answer, and what it waits against.
+    fn patience(&self, started: Instant) -> Option<(std::time::Duration, String)> {
+        let options = self.options();
+        let idle = options.idle_deadline.map(|idle| {
+            let since = self.last_answer.lock().expect("answer lock").elapsed();
+            (
+                idle.saturating_sub(since),
+                format!(
+                    "no answer from {} for {}s (idle deadline)",
+                    self.prepared.info.name,
+                    idle.as_secs()
+                ),
+            )
+        });
+        let overall = options.deadline.map(|deadline| {
+            (
+                deadline.saturating_sub(started.elapsed()),
+                format!("--deadline of {}s passed", deadline.as_secs()),
+            )
+        });
+        match (idle, overall) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        }
     }
 
     pub(super) fn count(&self, f: impl FnOnce(&mut RunReport)) {
@@ -241,6 +293,9 @@ async fn run_prepared(
             ..RunReport::default()
         }),
         limits: Limits::new(concurrency, &job.options),
+        breaker: Breaker::new(),
+        noted: Default::default(),
+        last_answer: Mutex::new(Instant::now()),
     };
     job.progress.start(send.len(), cached);
 
@@ -259,10 +314,28 @@ async fn run_prepared(
             }));
         }
         let mut stop = None;
-        while let Some(result) = tasks.next().await {
-            if let Err(e) = result {
-                stop = Some(e);
-                break;
+        loop {
+            let next = match runner.patience(started) {
+                Some((left, what)) => match tokio::time::timeout(left, tasks.next()).await {
+                    Ok(next) => next,
+                    // Time to check again: an answer may have come meanwhile.
+                    Err(_) if runner.patience(started).is_some_and(|(l, _)| !l.is_zero()) => {
+                        continue;
+                    }
+                    Err(_) => {
+                        stop = Some(Stop::Deadline(what));
+                        break;
+                    }
+                },
+                None => tasks.next().await,
+            };
+            match next {
+                Some(Err(e)) => {
+                    stop = Some(e);
+                    break;
+                }
+                Some(Ok(())) => {}
+                None => break,
             }
         }
         stop
@@ -275,6 +348,12 @@ async fn run_prepared(
         return Err(match stop {
             Stop::Fatal(error) => PipelineError::Fatal {
                 error,
+                answered: runner.answered(),
+                cached: job.cache.is_some(),
+                report: Box::new(report),
+            },
+            Stop::Deadline(what) => PipelineError::Deadline {
+                what,
                 answered: runner.answered(),
                 cached: job.cache.is_some(),
                 report: Box::new(report),

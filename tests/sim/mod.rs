@@ -41,6 +41,9 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct SimConfig {
     /// Time the server takes for every answer (after reading the request).
     pub latency: Duration,
+    /// More time per character of the segments' text (a model writes longer answers for
+    /// longer input): the answer takes `latency + latency_per_char × characters`.
+    pub latency_per_char: Duration,
     pub seed: u64,
     /// 429 with `Retry-After` (and `retry-after-ms`).
     pub rate_429: f64,
@@ -81,6 +84,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             latency: Duration::ZERO,
+            latency_per_char: Duration::ZERO,
             seed: 0,
             rate_429: 0.0,
             retry_after: Duration::from_secs(1),
@@ -155,6 +159,11 @@ pub struct Stats {
     pub segments_answered: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Characters of every message's content, summed over chat requests (what the client
+    /// sent: system prompt, ids, terms, context and text).
+    pub prompt_chars: u64,
+    /// Characters of the segments' text, summed over chat requests.
+    pub segment_chars: u64,
     pub max_in_flight: usize,
     pub early_retries: u64,
     pub early_requests: u64,
@@ -836,6 +845,12 @@ async fn chat(shared: &Arc<Shared>, request: &Request) -> Routed {
         stats.requests += 1;
         stats.segments += keys.len() as u64;
         stats.input_tokens += tokens(batch.prompt_chars);
+        stats.prompt_chars += batch.prompt_chars as u64;
+        stats.segment_chars += batch
+            .segments
+            .iter()
+            .map(|(_, text)| text.chars().count() as u64)
+            .sum::<u64>();
         for key in &keys {
             *stats.per_segment.entry(key.clone()).or_default() += 1;
         }
@@ -921,8 +936,14 @@ async fn chat(shared: &Arc<Shared>, request: &Request) -> Routed {
         }
         _ => {}
     }
-    if !config.latency.is_zero() {
-        tokio::time::sleep(config.latency).await;
+    let chars: u32 = batch
+        .segments
+        .iter()
+        .map(|(_, text)| text.chars().count() as u32)
+        .sum();
+    let latency = config.latency + config.latency_per_char * chars;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let reply = match outcome {
         Outcome::RateLimited => rate_limited(config.retry_after, "Rate limit reached (simulated)"),

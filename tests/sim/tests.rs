@@ -2,6 +2,7 @@
 //! in-flight limit, hang-after-N and determinism.
 
 use super::*;
+#[allow(unused_imports)] // used by the tests only, unused where a bench includes the module
 use std::io::{Read, Write};
 
 fn batch_body(segments: &[(&str, &str)], terms: &[(&str, &str)]) -> Value {
