@@ -113,6 +113,7 @@ fn main() {
                 format!(r#"{{"error":{{"message":"simulated status {status}","type":"sim","code":"sim_{status}"}}}}"#),
             )
         }),
+        batch: sim::BatchConfig::default(),
     };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let sim = Sim::start_on(addr, config);

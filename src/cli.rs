@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 mod align;
 mod backends;
+mod batch;
 mod check;
 pub mod export;
 mod glossary;
@@ -43,6 +44,9 @@ enum Command {
     Backends(backends::BackendsArgs),
     /// Manage and query glossaries (list, show, add, rm, lint, import, export, find).
     Glossary(glossary::GlossaryArgs),
+    /// Batch API work: `list`, `status`, `cancel` the recorded batches; `requests` and
+    /// `results` for offline runners such as `vllm run-batch` (docs/batch.md).
+    Batch(batch::BatchArgs),
     /// Verify a bilingual file (bitext JSON, TSV, TMX, XLIFF 2.1 or 1.2) against the glossary.
     Check(check::CheckArgs),
     /// List the terms an article needs (names, places, organisations, events, programmes,
@@ -93,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Backends(args) => backends::run(args),
         Command::Glossary(args) => glossary::run(args),
         Command::Check(args) => check::run(args),
+        Command::Batch(args) => batch::run(args),
         Command::Export(args) => export::run(args),
         Command::Terms(args) => terms::run(args),
     };

@@ -127,6 +127,11 @@ pub struct BackendConfig {
     pub temperature: Option<f32>,
     pub max_items: Option<usize>,
     pub max_chars: Option<usize>,
+    /// Batch API (`translate --batch-api`): requests per batch file, bytes per file, and the
+    /// batch price as a fraction of `price_input`/`price_output` (see docs/batch.md).
+    pub batch_max_requests: Option<usize>,
+    pub batch_max_bytes: Option<u64>,
+    pub batch_discount: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -289,6 +294,9 @@ pub struct BackendSpec {
     pub temperature: Option<f32>,
     pub max_items: Option<usize>,
     pub max_chars: Option<usize>,
+    pub batch_max_requests: Option<usize>,
+    pub batch_max_bytes: Option<u64>,
+    pub batch_discount: Option<f64>,
 }
 
 impl fmt::Debug for BackendSpec {
@@ -656,6 +664,9 @@ impl Config {
             temperature: file_cfg.temperature,
             max_items: file_cfg.max_items,
             max_chars: file_cfg.max_chars,
+            batch_max_requests: file_cfg.batch_max_requests,
+            batch_max_bytes: file_cfg.batch_max_bytes,
+            batch_discount: file_cfg.batch_discount,
         })
     }
 }

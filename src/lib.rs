@@ -13,6 +13,7 @@
 
 pub mod align;
 pub mod backend;
+pub mod batch;
 pub mod cache;
 pub mod config;
 pub mod document;

@@ -2,6 +2,7 @@
 //! ("fuzzing") of the readers and parsers, large inputs, and the soak and crash tests against
 //! the simulated server (`tests/sim/`). Commands: `docs/development.md`.
 
+mod batch_api;
 mod cli_errors;
 mod corpus;
 mod crash;

@@ -275,8 +275,16 @@ impl OpenAiBackend {
         if let Some(error) = http::not_api(&s.name, &headers, &body, key) {
             return Err(error);
         }
-        let parsed: ChatResponse = serde_json::from_str(&body)
-            .map_err(|e| http::bad_json(&s.name, "chat completion", &e, &body, key))?;
+        self.read_reply(&body).map(Ok)
+    }
+
+    /// Reads a chat completion body (HTTP 200) into the model's reply: the first choice's
+    /// content, refusals and cut-off answers as `BadResponse`.
+    fn read_reply(&self, body: &str) -> Result<Reply, BackendError> {
+        let s = &self.settings;
+        let key = s.api_key.as_ref();
+        let parsed: ChatResponse = serde_json::from_str(body)
+            .map_err(|e| http::bad_json(&s.name, "chat completion", &e, body, key))?;
         let usage = parsed
             .usage
             .map(|u| Usage {
@@ -307,7 +315,15 @@ impl OpenAiBackend {
             }
             _ => return Err(self.err_bad("empty message content".into())),
         };
-        Ok(Ok(Reply { content, usage }))
+        Ok(Reply { content, usage })
+    }
+
+    /// Reads a chat completion body for `batch` exactly as an interactive answer is read (the
+    /// same parser and id check): what the Batch API's output lines carry in
+    /// `response.body`.
+    pub fn parse_completion(&self, batch: &Batch, body: &str) -> Result<Translation, BackendError> {
+        let reply = self.read_reply(body)?;
+        self.finish(batch, reply)
     }
 
     async fn send_known(

@@ -87,22 +87,7 @@ fn build_client(
         .clone()
         .unwrap_or_else(|| "api_key_env".into());
     Ok(match spec.kind {
-        Kind::OpenAi => {
-            let mut s = OpenAiSettings::new(
-                spec.base_url.clone().unwrap_or_default(),
-                spec.model.clone().unwrap_or_default(),
-            );
-            s.name = spec.name.clone();
-            s.api_key = spec.api_key.clone();
-            s.key_setting = key_setting;
-            s.timeout = spec.timeout;
-            s.concurrency = spec.concurrency;
-            s.max_items = spec.max_items.unwrap_or(s.max_items);
-            s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
-            s.temperature = spec.temperature;
-            s.response_format = spec.response_format;
-            Arc::new(OpenAiBackend::new(s)?)
-        }
+        Kind::OpenAi => Arc::new(openai_client(spec, key_setting)?),
         Kind::Deepl => {
             let mut s = DeeplSettings::new(spec.api_key.clone());
             s.name = spec.name.clone();
@@ -143,4 +128,52 @@ fn build_client(
         }
         Kind::Gloss => Arc::new(super::gloss::GlossBackend::new()),
     })
+}
+
+/// The OpenAI-compatible client of `spec` as its own type: the Batch API ([`crate::batch`])
+/// builds its request lines and reads its answers with this client's prompt and parser.
+/// `needs_key`: false when nothing will be sent (a plan, an offline request file).
+pub fn openai_from_spec(
+    spec: &BackendSpec,
+    needs_key: bool,
+) -> Result<OpenAiBackend, BackendError> {
+    let config_error = |detail: String| BackendError::Config {
+        backend: spec.name.clone(),
+        detail,
+    };
+    if spec.kind != Kind::OpenAi {
+        return Err(config_error(
+            "not an OpenAI-compatible backend (kind = \"openai\")".into(),
+        ));
+    }
+    match spec.status() {
+        Status::Ready => {}
+        Status::MissingKey(var) if needs_key => {
+            return Err(config_error(format!("missing API key; set {var}")));
+        }
+        Status::MissingKey(_) => {}
+        Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
+    }
+    let key_setting = spec
+        .api_key_env
+        .clone()
+        .unwrap_or_else(|| "api_key_env".into());
+    openai_client(spec, key_setting)
+}
+
+fn openai_client(spec: &BackendSpec, key_setting: String) -> Result<OpenAiBackend, BackendError> {
+    let mut s = OpenAiSettings::new(
+        spec.base_url.clone().unwrap_or_default(),
+        spec.model.clone().unwrap_or_default(),
+    );
+    s.name = spec.name.clone();
+    s.api_key = spec.api_key.clone();
+    s.key_setting = key_setting;
+    s.timeout = spec.timeout;
+    s.concurrency = spec.concurrency;
+    s.max_items = spec.max_items.unwrap_or(s.max_items);
+    s.max_chars = spec.max_chars.unwrap_or(s.max_chars);
+    s.temperature = spec.temperature;
+    s.response_format = spec.response_format;
+    OpenAiBackend::new(s)
 }

@@ -93,6 +93,25 @@ pub struct TranslateArgs {
     /// translation in a lighter style (a bilingual edition).
     #[arg(long, value_enum, value_name = "LAYOUT")]
     layout: Option<LayoutChoice>,
+    /// Send the untranslated segments through the backend's Batch API (about half the price,
+    /// done within 24 h): submits and exits; the same command run again collects the answers
+    /// and writes the outputs (docs/batch.md).
+    #[arg(long, conflicts_with = "no_cache")]
+    batch_api: bool,
+    /// With --batch-api: wait for the batches (a progress bar of completed requests) and
+    /// write the outputs in the same run.
+    #[arg(long, requires = "batch_api")]
+    wait: bool,
+    /// With --batch-api --wait: seconds between status polls.
+    #[arg(long, value_name = "SECS", requires = "wait", default_value_t = 30.0, value_parser = parse_poll)]
+    poll: f64,
+}
+
+fn parse_poll(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(secs),
+        _ => Err(format!("{text:?} is not a number of seconds")),
+    }
 }
 
 fn parse_fuzzy(text: &str) -> Result<f64, String> {
@@ -254,6 +273,10 @@ pub struct Plan {
     pub other_inputs: Vec<PathBuf>,
     /// `--diff OLD.json`: the earlier bitext of the article and its file name.
     pub earlier: Option<(Bitext, String)>,
+    /// `--batch-api`: through the backend's Batch API (docs/batch.md).
+    pub batch_api: bool,
+    /// `--wait`: poll the batches at this interval instead of exiting after submitting.
+    pub wait: Option<std::time::Duration>,
 }
 
 impl Plan {
@@ -331,6 +354,10 @@ impl Plan {
             dry_run: args.dry_run,
             strict: args.strict,
             earlier,
+            batch_api: args.batch_api,
+            wait: args
+                .wait
+                .then(|| std::time::Duration::from_secs_f64(args.poll)),
         };
         plan.check_writable()?;
         Ok(plan)
@@ -512,9 +539,23 @@ pub fn run(args: TranslateArgs) -> Result<ExitCode> {
         options: plan.options.clone(),
         progress: &bar,
     };
+    if plan.dry_run && plan.batch_api {
+        let text = super::batch::dry_run(&plan.spec, &job, &sources, plan.cache_dir.as_deref())?;
+        super::print_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if plan.dry_run {
         super::print_stdout(&dry_run_text(&plan, &job, &sources)?)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if plan.batch_api {
+        let dir = plan.cache_dir.as_deref().context(
+            "--batch-api records its batches in the translation memory; drop --no-cache",
+        )?;
+        match super::batch::before_translate(&plan.spec, &job, &sources, dir, plan.wait)? {
+            super::batch::Next::Interactive => {}
+            super::batch::Next::Exit(code) => return Ok(code),
+        }
     }
     let result = run_interruptible(&job, &sources)?;
     bar.bar.finish_and_clear();

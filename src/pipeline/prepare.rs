@@ -88,6 +88,12 @@ impl Prepared {
         pack_units(self, &self.to_send(), options)
     }
 
+    /// The batches for the units marked in `send`, packed as [`Prepared::batches`] packs
+    /// (the Batch API leaves out units pending in a batch or planned for another article).
+    pub fn batches_for(&self, send: &[bool], options: &Options) -> Vec<Vec<usize>> {
+        pack_units(self, send, options)
+    }
+
     /// The request for `units` (consecutive units of one source): their items, with the
     /// article title and the segment before the first one as context.
     pub fn batch(

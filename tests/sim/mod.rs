@@ -18,6 +18,10 @@
 //! into the example and the benches, so it only uses crates every target can see.
 #![allow(dead_code)]
 
+mod batch;
+#[allow(unused_imports)] // not every target that includes the server uses them
+pub use batch::{BatchConfig, BatchStats, Fate};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -77,6 +81,8 @@ pub struct SimConfig {
     pub hang_after: Option<u64>,
     /// Answer every request with this status and body (e.g. 401, 402, DeepL 456).
     pub fixed_status: Option<(u16, String)>,
+    /// The Batch API (`/v1/files`, `/v1/batches`; see `batch.rs`).
+    pub batch: BatchConfig,
 }
 
 impl Default for SimConfig {
@@ -102,6 +108,7 @@ impl Default for SimConfig {
             max_in_flight: None,
             hang_after: None,
             fixed_status: None,
+            batch: BatchConfig::default(),
         }
     }
 }
@@ -316,6 +323,7 @@ impl Sim {
             state: Mutex::new(State::default()),
             in_flight: AtomicUsize::new(0),
             started: Instant::now(),
+            batch: Mutex::default(),
         });
         let accept_shared = shared.clone();
         runtime.spawn(async move {
@@ -395,6 +403,7 @@ struct Shared {
     state: Mutex<State>,
     in_flight: AtomicUsize,
     started: Instant,
+    batch: Mutex<batch::BatchState>,
 }
 
 #[derive(Default)]
@@ -708,6 +717,7 @@ async fn route(shared: &Arc<Shared>, request: Request) -> Routed {
         ("POST", "/v1/chat/completions" | "/chat/completions") => {
             return chat(shared, &request).await;
         }
+        (_, path) if batch::serves(path) => batch::route(shared, &request).await,
         ("GET", "/v1/models" | "/models") => Reply::json(
             200,
             &json!({"object": "list", "data": [{"id": "sim", "object": "model", "owned_by": "bitext-sim"}]}),
