@@ -146,13 +146,6 @@ fn document_extension(file: &std::path::Path) -> String {
 }
 
 /// Whether two paths name the same existing file.
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 fn destinations(
     args: &TranslateArgs,
     format: Format,
@@ -182,12 +175,6 @@ fn destinations(
                     None => format.extension().to_string(),
                 };
                 let path = dir.join(format!("{stem}.{extension}"));
-                if same_file(&path, file) {
-                    bail!(
-                        "{}: the translated document would overwrite its input; choose another --out-dir",
-                        file.display()
-                    );
-                }
                 if !seen.insert(path.clone()) {
                     bail!(
                         "{}: two inputs would be written to {}",
@@ -450,16 +437,7 @@ fn document_layout(args: &TranslateArgs) -> Result<Option<Layout>> {
         }
         return Ok(None);
     }
-    if let Some(output) = args.out.output.as_deref().filter(|_| !args.out.to_stdout()) {
-        for file in &args.files {
-            if file == output || same_file(file, output) {
-                bail!(
-                    "{}: the translated document would overwrite its input; choose another -o",
-                    output.display()
-                );
-            }
-        }
-    }
+    // An output over an input is refused with the other outputs (Plan::check_writable).
     Ok(Some(layout))
 }
 

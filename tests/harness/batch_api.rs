@@ -238,9 +238,10 @@ fn batch_api_failed_lines_alone_are_retried() {
 #[test]
 fn batch_api_junk_output_lines_are_ignored_and_retried_without_shifting() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_articles(dir.path(), 2);
+    // Enough junk lines (the kinds come in turn) that each of the three kinds shows.
+    let files = write_articles(dir.path(), 4);
     let sim = sim_with(BatchConfig {
-        junk_rate: 0.3,
+        junk_rate: 0.5,
         ..BatchConfig::default()
     });
     let home = tempfile::tempdir().unwrap();
