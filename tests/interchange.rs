@@ -357,6 +357,40 @@ fn check_reads_every_bilingual_format_and_stdin() {
     assert!(stdout(&out).starts_with("<stdin>:L"), "{}", stdout(&out));
 }
 
+/// `-g -` reads the glossary from standard input: the same verdict as the file, and a broken
+/// glossary on stdin is one line naming `-` and the place.
+#[test]
+fn glossary_from_stdin_gives_the_file_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("s.json");
+    std::fs::write(&json, render(&small(), Format::Json)).unwrap();
+    let from_file = bitext()
+        .args(["check", "-g", "glossary/zh-en.toml"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let glossary = std::fs::read_to_string(crate::common::glossary()).unwrap();
+    let from_stdin = bitext()
+        .args(["check", "-g", "-"])
+        .arg(&json)
+        .write_stdin(glossary)
+        .output()
+        .unwrap();
+    assert_eq!(from_stdin.status.code(), Some(1), "{}", stderr(&from_stdin));
+    assert_eq!(stdout(&from_stdin), stdout(&from_file));
+    let broken = bitext()
+        .args(["check", "-g", "-"])
+        .arg(&json)
+        .write_stdin("[[term]]\nsource = \"两江新区\"\ntarget = \n")
+        .output()
+        .unwrap();
+    // `check` exits 2 when the file or a glossary cannot be read (1 is for findings).
+    assert_eq!(broken.status.code(), Some(2));
+    let err = stderr(&broken);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("-:3:"), "{err}");
+}
+
 #[test]
 fn a_file_in_no_bilingual_format_is_named_with_the_formats() {
     for command in [

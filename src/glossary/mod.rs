@@ -167,6 +167,28 @@ impl LineStarts {
 }
 
 /// Reads a glossary file's text, with clear messages for a missing file or a directory.
+/// Whether a glossary path means standard input (`-g -`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn read_stdin(path: &Path) -> Result<String, GlossaryError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| GlossaryError::file(path, format!("cannot read standard input: {e}")))?;
+    utf8_text(path, bytes)
+}
+
+fn utf8_text(path: &Path, bytes: Vec<u8>) -> Result<String, GlossaryError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.into_bytes()[..offset]).into_owned();
+        GlossaryError::at(path, &text, offset, "not valid UTF-8")
+    })
+}
+
 pub(crate) fn read_text(path: &Path) -> Result<String, GlossaryError> {
     if path.is_dir() {
         return Err(GlossaryError::file(
@@ -176,11 +198,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, GlossaryError> {
     }
     let bytes =
         std::fs::read(path).map_err(|e| GlossaryError::file(path, format!("cannot read: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(&e.into_bytes()[..offset]).into_owned();
-        GlossaryError::at(path, &text, offset, "not valid UTF-8")
-    })
+    utf8_text(path, bytes)
 }
 
 const GLOSSARY_KEYS: [&str; 4] = ["name", "source_lang", "target_lang", "term"];
@@ -215,9 +233,13 @@ impl Glossary {
         }
     }
 
-    /// Reads and validates one glossary file.
+    /// Reads and validates one glossary file; `-` reads standard input (messages name it `-`).
     pub fn load(path: &Path) -> Result<Glossary, GlossaryError> {
-        let text = read_text(path)?;
+        let text = if is_stdin(path) {
+            read_stdin(path)?
+        } else {
+            read_text(path)?
+        };
         Glossary::parse(&text, path)
     }
 

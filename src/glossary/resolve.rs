@@ -80,8 +80,16 @@ pub fn resolve(
         return Ok(project_default(dir));
     };
     let mut paths = Vec::new();
+    if listed.iter().filter(|p| super::is_stdin(p)).count() > 1 {
+        return Err(GlossaryError::file(
+            Path::new("-"),
+            "standard input can be read as one glossary only",
+        ));
+    }
     for path in listed {
-        if path.is_dir() {
+        if super::is_stdin(path) {
+            paths.push(path.clone());
+        } else if path.is_dir() {
             let files = toml_files(path)?;
             if files.is_empty() {
                 return Err(GlossaryError::file(
@@ -152,6 +160,16 @@ mod tests {
     }
 
     const ONE: &str = "[[term]]\nsource = \"两江新区\"\ntarget = \"Liangjiang New Area\"\n";
+
+    #[test]
+    fn standard_input_is_one_given_glossary_at_most() {
+        let dir = tempfile::tempdir().unwrap();
+        let dash = PathBuf::from("-");
+        let one = resolve(std::slice::from_ref(&dash), &[], false, dir.path()).unwrap();
+        assert_eq!(one.paths, [dash.clone()]);
+        let err = resolve(&[dash.clone(), dash], &[], false, dir.path()).unwrap_err();
+        assert!(err.to_string().contains("one glossary only"), "{err}");
+    }
 
     #[test]
     fn precedence_flags_config_project_folder() {
