@@ -166,7 +166,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dash = PathBuf::from("-");
         let one = resolve(std::slice::from_ref(&dash), &[], false, dir.path()).unwrap();
-        assert_eq!(one.paths, [dash.clone()]);
+        assert_eq!(one.paths, std::slice::from_ref(&dash));
         let err = resolve(&[dash.clone(), dash], &[], false, dir.path()).unwrap_err();
         assert!(err.to_string().contains("one glossary only"), "{err}");
     }
