@@ -13,8 +13,9 @@ use super::BatchError;
 use super::lines::OutputLine;
 use super::store::MapLine;
 use crate::backend::openai::OpenAiBackend;
-use crate::backend::{Batch, Item, Usage};
+use crate::backend::{Batch, Item};
 use crate::cache::{Cache, CacheKey, Entry};
+use crate::pipeline::share_usage;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -160,7 +161,7 @@ pub fn collect_file(
             continue;
         }
         let chars: Vec<usize> = request.segments.iter().map(|s| s.2).collect();
-        let shares = split_usage(translation.usage, &chars);
+        let shares = share_usage(translation.usage, &chars);
         for ((key, output), usage) in keys.into_iter().zip(translation.outputs).zip(shares) {
             pending.push((
                 key,
@@ -208,33 +209,14 @@ fn store_new(cache: &Cache, pending: &mut Vec<(CacheKey, Entry)>) -> Result<usiz
     Ok(fresh.len())
 }
 
-/// A request's usage shared among its segments in proportion to their length.
-fn split_usage(usage: Usage, chars: &[usize]) -> Vec<Usage> {
-    let weights: Vec<u64> = chars.iter().map(|&c| c as u64 + 1).collect();
-    let total: u64 = weights.iter().sum::<u64>().max(1);
-    let mut out: Vec<Usage> = weights
-        .iter()
-        .map(|&w| Usage {
-            input_tokens: usage.input_tokens * w / total,
-            output_tokens: usage.output_tokens * w / total,
-        })
-        .collect();
-    let given_in: u64 = out.iter().map(|u| u.input_tokens).sum();
-    let given_out: u64 = out.iter().map(|u| u.output_tokens).sum();
-    if let Some(first) = out.first_mut() {
-        first.input_tokens += usage.input_tokens - given_in;
-        first.output_tokens += usage.output_tokens - given_out;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Usage;
 
     #[test]
     fn usage_shares_add_up() {
-        let shares = split_usage(
+        let shares = share_usage(
             Usage {
                 input_tokens: 101,
                 output_tokens: 7,

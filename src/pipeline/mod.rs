@@ -24,6 +24,7 @@ pub mod prepare;
 pub mod qa;
 pub mod report;
 mod request;
+pub use request::share_usage;
 pub mod run;
 pub mod servers;
 

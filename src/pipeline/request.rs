@@ -432,17 +432,20 @@ pub fn clause_pieces(text: &str, budget: usize) -> Option<Vec<String>> {
 
 /// Splits a request's usage among its items in proportion to their length.
 pub fn split_usage(usage: Usage, batch: &Batch) -> Vec<Usage> {
-    let lens: Vec<u64> = batch
-        .items
+    let chars: Vec<usize> = batch.items.iter().map(|i| i.text.chars().count()).collect();
+    share_usage(usage, &chars)
+}
+
+/// A request's usage shared among its segments in proportion to their length in characters
+/// (the interactive path and Batch API collection share this one rule).
+pub fn share_usage(usage: Usage, chars: &[usize]) -> Vec<Usage> {
+    let weights: Vec<u64> = chars.iter().map(|&c| c as u64 + 1).collect();
+    let total: u64 = weights.iter().sum::<u64>().max(1);
+    let mut out: Vec<Usage> = weights
         .iter()
-        .map(|i| i.text.chars().count() as u64 + 1)
-        .collect();
-    let total: u64 = lens.iter().sum::<u64>().max(1);
-    let mut out: Vec<Usage> = lens
-        .iter()
-        .map(|&l| Usage {
-            input_tokens: usage.input_tokens * l / total,
-            output_tokens: usage.output_tokens * l / total,
+        .map(|&w| Usage {
+            input_tokens: usage.input_tokens * w / total,
+            output_tokens: usage.output_tokens * w / total,
         })
         .collect();
     // Rounding remainder to the first item, so the shares add up.
