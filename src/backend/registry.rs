@@ -70,22 +70,7 @@ fn build_client(
     glossary: &[TermPair],
     needs_key: bool,
 ) -> Result<Arc<dyn Backend>, BackendError> {
-    let config_error = |detail: String| BackendError::Config {
-        backend: spec.name.clone(),
-        detail,
-    };
-    match spec.status() {
-        Status::Ready => {}
-        Status::MissingKey(var) if needs_key => {
-            return Err(config_error(format!("missing API key; set {var}")));
-        }
-        Status::MissingKey(_) => {}
-        Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
-    }
-    let key_setting = spec
-        .api_key_env
-        .clone()
-        .unwrap_or_else(|| "api_key_env".into());
+    let key_setting = checked_key_setting(spec, needs_key)?;
     Ok(match spec.kind {
         Kind::OpenAi => Arc::new(openai_client(spec, key_setting)?),
         Kind::Deepl => {
@@ -130,6 +115,27 @@ fn build_client(
     })
 }
 
+/// Refuses a spec that is invalid, or that lacks its key when a request will be sent
+/// (`needs_key`); returns the key's setting name for the client's messages.
+fn checked_key_setting(spec: &BackendSpec, needs_key: bool) -> Result<String, BackendError> {
+    let config_error = |detail: String| BackendError::Config {
+        backend: spec.name.clone(),
+        detail,
+    };
+    match spec.status() {
+        Status::Ready => {}
+        Status::MissingKey(var) if needs_key => {
+            return Err(config_error(format!("missing API key; set {var}")));
+        }
+        Status::MissingKey(_) => {}
+        Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
+    }
+    Ok(spec
+        .api_key_env
+        .clone()
+        .unwrap_or_else(|| "api_key_env".into()))
+}
+
 /// The OpenAI-compatible client of `spec` as its own type: the Batch API ([`crate::batch`])
 /// builds its request lines and reads its answers with this client's prompt and parser.
 /// `needs_key`: false when nothing will be sent (a plan, an offline request file).
@@ -146,18 +152,7 @@ pub fn openai_from_spec(
             "not an OpenAI-compatible backend (kind = \"openai\")".into(),
         ));
     }
-    match spec.status() {
-        Status::Ready => {}
-        Status::MissingKey(var) if needs_key => {
-            return Err(config_error(format!("missing API key; set {var}")));
-        }
-        Status::MissingKey(_) => {}
-        Status::Invalid(why) => return Err(config_error(format!("{why} in bitext.toml"))),
-    }
-    let key_setting = spec
-        .api_key_env
-        .clone()
-        .unwrap_or_else(|| "api_key_env".into());
+    let key_setting = checked_key_setting(spec, needs_key)?;
     openai_client(spec, key_setting)
 }
 
